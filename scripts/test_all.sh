@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole suite behind `make test`: the Release suite, a short fuzz smoke of every fuzz
+# target, and the unit tests again under ASan+UBSan. Ends with one "N passed, N failed" line.
+set -uo pipefail
+build=$1; asan=$2; fuzz=$3; jobs=$4; shared=$5
+passed=0; failed=0
+count() {  # reads the last "N passed, N failed" line of a step's output
+  local out=$1
+  local l; l=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+  if [ -z "$l" ]; then failed=$((failed + 1)); return; fi
+  passed=$((passed + $(cut -d' ' -f1 <<<"$l")))
+  failed=$((failed + $(cut -d' ' -f3 <<<"$l")))
+}
+out=$(mktemp)
+echo "== Release suite"
+bash scripts/ctest_summary.sh "$build" "$jobs" 2>&1 | tee "$out"; count "$out"
+echo "== Fuzz smoke"
+bash scripts/fuzz.sh "$fuzz" 5 2>&1 | tee "$out"; count "$out"
+echo "== ASan+UBSan unit tests"
+{ cmake -S . -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIMAMORI_SANITIZE=ON \
+    -DMIMAMORI_BENCH=OFF -DMIMAMORI_SHARED_DIR="$shared" >/dev/null &&
+  cmake --build "$asan" -j "$jobs" &&
+  ASAN_OPTIONS=detect_leaks=1 bash scripts/ctest_summary.sh "$asan" "$jobs" -LE 'slow|cli'; } 2>&1 | tee "$out"; count "$out"
+rm -f "$out"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
