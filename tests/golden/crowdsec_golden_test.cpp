@@ -1,0 +1,241 @@
+// Golden test against CrowdSec hub's own parser tests (../shared/datasets/crowdsec-hub/tests):
+// for every folder whose config uses one of the hub parsers that correspond to a format we read,
+// scan the folder's log with the real scan pipeline and compare, line by line, our source.ip,
+// user and outcome with what the hub's parser.assert says after its parse stage.
+//
+// A line counts as "ok" when we parsed it (not malformed) and every value the hub asserts for
+// it (source IP, user, failure/success implied by its log_type) equals ours. Lines the hub does
+// not parse only need to parse for us. Each folder must reach 95 %.
+// With MIMAMORI_REPORT_DIR set, the per-folder table is written to conformance-parsers.md there
+// (docs/conformance.md is made from it).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "core/event.hpp"
+#include "ingest/scan.hpp"
+
+namespace fs = std::filesystem;
+using namespace mimamori;
+
+namespace {
+
+const std::string k_hub = std::string(MIMAMORI_SHARED_DIR) + "/datasets/crowdsec-hub/tests";
+
+// Hub parsers whose logs are formats of ours (issue: sshd, iptables, nginx, apache2, pf,
+// postfix, fortinet …). The value is a short label for the report.
+const std::map<std::string, std::string> k_in_scope = {
+    {"sshd-logs", "sshd"},       {"sshd-success-logs", "sshd"}, {"iptables-logs", "netfilter"},
+    {"nginx-logs", "web"},       {"apache2-logs", "web"},       {"pf-logs", "pf"},
+    {"pfsense-logs", "pf"},      {"postfix-logs", "postfix"},   {"dovecot-logs", "dovecot"},
+    {"fortinet-logs", "fortinet"}, {"cef-logs", "cef"},         {"pam-logs", "pam"},
+    {"aws-cloudtrail", "cloudtrail"}, {"suricata-logs", "suricata"}, {"windows-logs", "windows"},
+    {"syslog-logs", "syslog"},
+};
+
+struct expected {
+    std::string message, source_ip, user, log_type;
+};
+
+std::string go_unquote(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) {
+            char c = s[++i];
+            out.push_back(c == 'n' ? '\n' : c == 't' ? '\t' : c);
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+// The hub's successful s01-parse results, keyed by (parser, index), in order.
+std::vector<expected> read_asserts(const fs::path& file) {
+    static const std::regex k_line(
+        R"re(^results\["(s\d\d-[a-z]+)"\]\["([^"]+)"\]\[(\d+)\]\.(?:Success == (true|false)|Evt\.(Parsed|Meta)\["([^"]+)"\] == "(.*)")$)re");
+    std::ifstream in(file);
+    std::string line;
+    struct entry {
+        bool success = false;
+        std::map<std::string, std::string> parsed, meta;
+    };
+    std::map<std::pair<std::string, int>, entry> parse_stage;
+    std::smatch m;
+    while (std::getline(in, line)) {
+        if (!std::regex_match(line, m, k_line) || m[1] != "s01-parse") continue;
+        auto& e = parse_stage[{m[2], std::stoi(m[3])}];
+        if (m[4].matched) e.success = m[4] == "true";
+        else if (m[5] == "Parsed") e.parsed[m[6]] = go_unquote(m[7]);
+        else e.meta[m[6]] = go_unquote(m[7]);
+    }
+    std::vector<expected> out;
+    for (auto& [key, e] : parse_stage) {
+        if (!e.success) continue;
+        expected x;
+        x.message = e.parsed.count("message") ? e.parsed["message"] : "";
+        x.source_ip = e.meta["source_ip"];
+        for (const char* k : {"target_user", "username", "user", "source_user"})
+            if (x.user.empty() && e.meta.count(k)) x.user = e.meta[k];
+        x.log_type = e.meta["log_type"];
+        out.push_back(std::move(x));
+    }
+    return out;
+}
+
+struct ours {
+    std::string raw, message, source_ip, outcome, source_type;
+    std::set<std::string> users;
+    bool malformed = false;
+};
+
+std::string expected_outcome(const std::string& log_type) {
+    std::string t = log_type;
+    std::transform(t.begin(), t.end(), t.begin(), ::tolower);
+    if (t.find("success") != std::string::npos || t.find("accepted") != std::string::npos) return "success";
+    if (t.find("fail") != std::string::npos || t.find("invalid") != std::string::npos ||
+        t.find("bad_pass") != std::string::npos)
+        return "failure";
+    return "";
+}
+
+struct folder_result {
+    std::string folder, label, formats;
+    std::size_t lines = 0, ok = 0, compared = 0;
+    std::vector<std::string> problems;
+};
+
+folder_result run_folder(const fs::path& dir, const std::string& label) {
+    folder_result r;
+    r.folder = dir.filename().string();
+    r.label = label;
+    std::string log_file;
+    {
+        std::ifstream cfg(dir / "config.yaml");
+        std::string l;
+        while (std::getline(cfg, l))
+            if (l.rfind("log_file:", 0) == 0) log_file = std::string(parse::trim(l.substr(9)));
+    }
+    if (log_file.empty() || !fs::exists(dir / log_file)) return r;
+    std::vector<ours> got;
+    ingest::scan_options opts;
+    ingest::scan_stats stats;
+    auto st = ingest::scan_paths({(dir / log_file).string()}, opts, [&](event_batch& b) {
+        for (const auto& e : b.events()) {
+            ours o;
+            o.raw = e.raw;
+            o.message = b.get(e, f::message);
+            o.source_ip = b.get(e, f::source_ip);
+            o.outcome = b.get(e, f::event_outcome);
+            o.source_type = e.source_type;
+            for (field_id id : {f::user_name, f::user_target_name, f::source_user_name})
+                if (auto v = b.get(e, id); !v.empty()) o.users.insert(std::string(v));
+            o.malformed = e.malformed();
+            got.push_back(std::move(o));
+        }
+    }, stats);
+    EXPECT_TRUE(st.ok());
+    std::set<std::string> types;
+    for (const auto& o : got) types.insert(o.source_type);
+    for (const auto& t : types) r.formats += (r.formats.empty() ? "" : ", ") + t;
+
+    // Hub results matched to our events by message text, in order.
+    std::map<std::string, std::deque<expected>> by_message;
+    for (auto& x : read_asserts(dir / "parser.assert")) by_message[x.message].push_back(x);
+    r.lines = got.size();
+    for (const auto& o : got) {
+        std::string why;
+        if (o.malformed) why = "not parsed";
+        const expected* x = nullptr;
+        for (const std::string& key : {o.message, o.raw}) {
+            auto it = by_message.find(key);
+            if (it != by_message.end() && !it->second.empty()) {
+                x = &it->second.front();
+                break;
+            }
+        }
+        if (x && why.empty()) {
+            ++r.compared;
+            if (!x->source_ip.empty() && x->source_ip != o.source_ip)
+                why = "source.ip '" + o.source_ip + "', hub '" + x->source_ip + "'";
+            else if (!x->user.empty() && !o.users.count(x->user))
+                why = "user '" + (o.users.empty() ? std::string() : *o.users.begin()) + "', hub '" + x->user + "'";
+            else if (auto want = expected_outcome(x->log_type); !want.empty() && want != o.outcome)
+                why = "outcome '" + o.outcome + "', hub says " + x->log_type;
+        }
+        if (x) {
+            auto it = by_message.find(x->message);
+            it->second.pop_front();
+        }
+        if (why.empty()) ++r.ok;
+        else if (r.problems.size() < 5) r.problems.push_back(why + " | " + o.raw.substr(0, 160));
+    }
+    return r;
+}
+
+std::vector<std::pair<fs::path, std::string>> folders_in_scope() {
+    std::vector<std::pair<fs::path, std::string>> out;
+    if (!fs::exists(k_hub)) return out;
+    for (const auto& d : fs::directory_iterator(k_hub)) {
+        if (!d.is_directory()) continue;
+        std::ifstream cfg(d.path() / "config.yaml");
+        std::string l, label;
+        bool in_parsers = false;
+        while (std::getline(cfg, l)) {
+            if (l.rfind("parsers:", 0) == 0) { in_parsers = true; continue; }
+            if (!l.empty() && l[0] != '-' && l[0] != ' ') in_parsers = false;
+            if (!in_parsers) continue;
+            auto name = l.substr(l.rfind('/') == std::string::npos ? 0 : l.rfind('/') + 1);
+            if (auto dot = name.find(".yaml"); dot != std::string::npos) name.resize(dot);
+            name = std::string(parse::trim(name));
+            if (auto it = k_in_scope.find(name); it != k_in_scope.end() && name != "syslog-logs")
+                label = it->second;
+        }
+        if (!label.empty()) out.emplace_back(d.path(), label);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+}  // namespace
+
+TEST(crowdsec_golden, parsers_match_hub_results) {
+    auto folders = folders_in_scope();
+    if (folders.empty()) GTEST_SKIP() << "crowdsec hub tests not found under " << k_hub;
+    std::ostringstream md;
+    md << "| hub test folder | kind | our formats | lines | ok | compared with hub | ok % |\n"
+       << "|---|---|---|---:|---:|---:|---:|\n";
+    std::ostringstream failures;
+    std::size_t total = 0, total_ok = 0;
+    for (const auto& [dir, label] : folders) {
+        auto r = run_folder(dir, label);
+        if (r.lines == 0) continue;
+        double pct = 100.0 * static_cast<double>(r.ok) / static_cast<double>(r.lines);
+        total += r.lines;
+        total_ok += r.ok;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", pct);
+        md << "| " << r.folder << " | " << r.label << " | " << r.formats << " | " << r.lines << " | "
+           << r.ok << " | " << r.compared << " | " << buf << " |\n";
+        for (const auto& p : r.problems) failures << "- " << r.folder << ": " << p << "\n";
+        EXPECT_GE(pct, 95.0) << r.folder << " (" << r.formats << "): " << r.ok << "/" << r.lines
+                             << " lines ok; first problems:\n" << [&] {
+                                    std::string s;
+                                    for (const auto& p : r.problems) s += "  " + p + "\n";
+                                    return s;
+                                }();
+    }
+    md << "\nTotal: " << total_ok << " of " << total << " lines ok.\n";
+    if (const char* dir = std::getenv("MIMAMORI_REPORT_DIR")) {
+        std::ofstream out(std::string(dir) + "/conformance-parsers.md");
+        out << md.str() << "\n### Lines that differ (first five per folder)\n\n" << failures.str();
+    }
+}
