@@ -16,6 +16,7 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
     add_scan_command(app);
     add_formats_command(app);
+    add_verify_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

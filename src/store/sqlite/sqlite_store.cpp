@@ -1,0 +1,939 @@
+// The embedded store on SQLite: WAL, one transaction per batch, FTS5 over the raw record,
+// and a SHA-256 hash chain over the stored batches. See docs/decisions/0003-store.md.
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "store/schema.hpp"
+#include "store/store.hpp"
+
+namespace mimamori::store {
+
+namespace {
+
+constexpr int k_schema_version = 1;
+
+timestamp_ns now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The schema. Table `events` is narrow (the columns filters use); the large parts of an event
+// (raw record, all fields as JSON) live in `event_docs` under the same id, so scans and index
+// look-ups over `events` touch few pages.
+const char* k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batches(
+  id INTEGER PRIMARY KEY,
+  created INTEGER NOT NULL,
+  first_event INTEGER NOT NULL,
+  n_events INTEGER NOT NULL,
+  n_alerts INTEGER NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS events(
+  id INTEGER PRIMARY KEY,
+  ts INTEGER,
+  source_type TEXT,
+  host TEXT,
+  source_ip TEXT,
+  source_port INTEGER,
+  destination_ip TEXT,
+  destination_port INTEGER,
+  user_name TEXT,
+  event_action TEXT,
+  event_outcome TEXT,
+  event_category TEXT,
+  process_name TEXT,
+  parse_error TEXT);
+CREATE TABLE IF NOT EXISTS event_docs(
+  id INTEGER PRIMARY KEY,
+  file TEXT,
+  line INTEGER,
+  offset INTEGER,
+  raw TEXT,
+  fields TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+  raw, content='event_docs', content_rowid='id', tokenize='unicode61 remove_diacritics 0',
+  columnsize=0);
+CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+CREATE INDEX IF NOT EXISTS events_source_ip ON events(source_ip);
+CREATE INDEX IF NOT EXISTS events_user_name ON events(user_name);
+CREATE INDEX IF NOT EXISTS events_destination_ip ON events(destination_ip);
+CREATE INDEX IF NOT EXISTS events_outcome ON events(event_outcome, source_type);
+CREATE TABLE IF NOT EXISTS alerts(
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL,
+  ts INTEGER,
+  rule_id TEXT,
+  rule_name TEXT,
+  level TEXT,
+  event_ids TEXT,
+  json TEXT);
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
+CREATE TABLE IF NOT EXISTS incidents(
+  id INTEGER PRIMARY KEY,
+  first_ts INTEGER,
+  last_ts INTEGER,
+  status TEXT,
+  score REAL,
+  title TEXT,
+  json TEXT);
+CREATE TABLE IF NOT EXISTS incident_alerts(
+  incident_id INTEGER NOT NULL,
+  alert_id INTEGER NOT NULL,
+  PRIMARY KEY(incident_id, alert_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints(
+  key TEXT PRIMARY KEY,
+  path TEXT,
+  offset INTEGER NOT NULL,
+  head_len INTEGER NOT NULL,
+  head_hash BLOB,
+  done INTEGER NOT NULL,
+  updated INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS correlation_state(
+  key TEXT PRIMARY KEY,
+  value BLOB,
+  updated INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+error sql_error(sqlite3* db, std::string_view what) {
+    return error{"store.sqlite", std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
+}
+
+// A prepared statement that resets itself for reuse.
+class stmt {
+public:
+    stmt() = default;
+    stmt(const stmt&) = delete;
+    stmt& operator=(const stmt&) = delete;
+    stmt(stmt&& o) noexcept : m_s(o.m_s) { o.m_s = nullptr; }
+    stmt& operator=(stmt&& o) noexcept {
+        std::swap(m_s, o.m_s);
+        return *this;
+    }
+    ~stmt() { sqlite3_finalize(m_s); }
+    status prepare(sqlite3* db, std::string_view sql) {
+        sqlite3_finalize(m_s);
+        m_s = nullptr;
+        if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                               &m_s, nullptr) != SQLITE_OK)
+            return sql_error(db, "prepare");
+        return {};
+    }
+    sqlite3_stmt* get() const { return m_s; }
+    void reset() {
+        sqlite3_reset(m_s);
+        sqlite3_clear_bindings(m_s);
+    }
+    void text(int i, std::string_view v) {
+        sqlite3_bind_text(m_s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    }
+    void blob(int i, std::string_view v) {
+        sqlite3_bind_blob(m_s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    }
+    void integer(int i, std::int64_t v) { sqlite3_bind_int64(m_s, i, v); }
+    void null(int i) { sqlite3_bind_null(m_s, i); }
+
+private:
+    sqlite3_stmt* m_s = nullptr;
+};
+
+// Column text as a view (valid until the next step/reset).
+std::string_view col_text(sqlite3_stmt* s, int i) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string_view{};
+}
+
+// Feeds the chain hash. Insert and verify both describe each stored row through these calls in
+// the same order, so a row reads back to the same bytes exactly when it was not changed.
+class row_hasher {
+public:
+    row_hasher() : m_ctx(EVP_MD_CTX_new()) {}
+    ~row_hasher() { EVP_MD_CTX_free(m_ctx); }
+    row_hasher(const row_hasher&) = delete;
+    row_hasher& operator=(const row_hasher&) = delete;
+    void start(std::string_view prev) {
+        EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr);
+        EVP_DigestUpdate(m_ctx, prev.data(), prev.size());
+    }
+    void null() { tag(0); }
+    void integer(std::int64_t v) {
+        tag(1);
+        unsigned char b[8];
+        for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(v) >> (8 * i));
+        EVP_DigestUpdate(m_ctx, b, 8);
+    }
+    void text(std::string_view v) {
+        tag(2);
+        auto n = static_cast<std::uint64_t>(v.size());
+        unsigned char b[8];
+        for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(n >> (8 * i));
+        EVP_DigestUpdate(m_ctx, b, 8);
+        EVP_DigestUpdate(m_ctx, v.data(), v.size());
+    }
+    // A column as read back from SQLite.
+    void column(sqlite3_stmt* s, int i) {
+        switch (sqlite3_column_type(s, i)) {
+            case SQLITE_NULL: null(); break;
+            case SQLITE_INTEGER: integer(sqlite3_column_int64(s, i)); break;
+            default: text(col_text(s, i)); break;
+        }
+    }
+    std::string finish() {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_DigestFinal_ex(m_ctx, md, &n);
+        return std::string(reinterpret_cast<char*>(md), n);
+    }
+
+private:
+    void tag(unsigned char t) { EVP_DigestUpdate(m_ctx, &t, 1); }
+    EVP_MD_CTX* m_ctx;
+};
+
+bool parse_int(std::string_view s, std::int64_t& out) {
+    if (s.empty() || s.size() > 19) return false;
+    std::size_t i = s[0] == '-' ? 1 : 0;
+    if (i == s.size()) return false;
+    std::int64_t v = 0;
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    out = s[0] == '-' ? -v : v;
+    return true;
+}
+
+// The values of one event's `events` row, in column order after the id; text views point into
+// the batch. Shared by the insert (binds) and the hash (feeds).
+struct event_values {
+    static constexpr std::size_t k_n = 3 + std::size(k_field_columns);  // ts, source_type, fields…, parse_error
+    bool is_null[k_n];
+    bool is_int[k_n];
+    std::int64_t ints[k_n];
+    std::string_view texts[k_n];
+
+    void fill(const event_batch& b, const event& e) {
+        std::size_t k = 0;
+        set_int(k++, e.ts != k_no_time, e.ts);
+        set_text(k++, e.source_type);
+        for (const auto& c : k_field_columns) {
+            const field* fl = b.find(e, c.id);
+            if (!fl) {
+                is_null[k] = true;
+                is_int[k] = false;
+                ++k;
+                continue;
+            }
+            if (c.type == column_type::integer) {
+                std::int64_t v = 0;
+                bool ok = parse_int(fl->value, v);
+                set_int(k++, ok, v);
+            } else {
+                set_text(k++, fl->value);
+            }
+        }
+        set_text(k++, e.parse_error);
+    }
+    void set_int(std::size_t k, bool present, std::int64_t v) {
+        is_null[k] = !present;
+        is_int[k] = true;
+        ints[k] = v;
+    }
+    void set_text(std::size_t k, std::string_view v) {
+        is_null[k] = v.empty();
+        is_int[k] = false;
+        texts[k] = v;
+    }
+    void bind(stmt& s, int first) const {
+        for (std::size_t k = 0; k < k_n; ++k) {
+            int i = first + static_cast<int>(k);
+            if (is_null[k]) s.null(i);
+            else if (is_int[k]) s.integer(i, ints[k]);
+            else s.text(i, texts[k]);
+        }
+    }
+    void hash(row_hasher& h) const {
+        for (std::size_t k = 0; k < k_n; ++k) {
+            if (is_null[k]) h.null();
+            else if (is_int[k]) h.integer(ints[k]);
+            else h.text(texts[k]);
+        }
+    }
+};
+
+std::string events_columns_sql() {
+    std::string s = "id, ts, source_type";
+    for (const auto& c : k_field_columns) {
+        s += ", ";
+        s += c.column;
+    }
+    s += ", parse_error";
+    return s;
+}
+
+class sqlite_store final : public store {
+public:
+    ~sqlite_store() override {
+        m_insert_event = {};
+        m_insert_doc = {};
+        m_insert_fts = {};
+        m_insert_alert = {};
+        m_insert_batch = {};
+        m_upsert_checkpoint = {};
+        if (m_db) sqlite3_close_v2(m_db);
+    }
+
+    status open(const sqlite_options& o) {
+        m_read_only = o.read_only;
+        int flags = o.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        flags |= SQLITE_OPEN_NOMUTEX;
+        if (sqlite3_open_v2(o.path.c_str(), &m_db, flags, nullptr) != SQLITE_OK)
+            return error{"store.open", "cannot open store " + o.path + ": " +
+                                           (m_db ? sqlite3_errmsg(m_db) : "out of memory")};
+        sqlite3_busy_timeout(m_db, 10000);
+        sqlite3_extended_result_codes(m_db, 1);
+        std::string pragmas = "PRAGMA cache_size=-" + std::to_string(o.cache_mib * 1024) +
+                              "; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;";
+        if (auto st = exec(pragmas); !st) return st;
+        if (o.read_only) {
+            // A store that does not exist yet has no tables: say so plainly.
+            auto r = scalar_int("SELECT count(*) FROM sqlite_master WHERE name='batches'");
+            if (!r || r.value() == 0) return error{"store.open", o.path + " is not a Mimamori store"};
+            return {};
+        }
+        if (auto st = exec("PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; "
+                           "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;");
+            !st)
+            return st;
+        if (auto st = exec(std::string("BEGIN IMMEDIATE;") + k_schema +
+                           "INSERT OR IGNORE INTO meta VALUES('schema_version','" +
+                           std::to_string(k_schema_version) + "'); COMMIT;");
+            !st) {
+            (void)exec("ROLLBACK");
+            return st;
+        }
+        return prepare_writes();
+    }
+
+    result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
+                               std::span<const checkpoint> cps) override {
+        if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
+        auto r = append_in_tx(batch, alerts, cps);
+        if (!r) {
+            (void)exec("ROLLBACK");
+            // The cached chain head may be ahead of what is stored now.
+            m_loaded_head = false;
+            return r;
+        }
+        if (auto st = exec("COMMIT"); !st) {
+            (void)exec("ROLLBACK");
+            m_loaded_head = false;
+            return st.err();
+        }
+        return r;
+    }
+
+    result<std::vector<checkpoint>> checkpoints() override {
+        stmt s;
+        if (auto st = s.prepare(m_db, "SELECT key, path, offset, head_len, head_hash, done, updated FROM checkpoints ORDER BY key");
+            !st)
+            return st.err();
+        std::vector<checkpoint> out;
+        int rc;
+        while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+            checkpoint c;
+            c.key = col_text(s.get(), 0);
+            c.path = col_text(s.get(), 1);
+            c.offset = static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 2));
+            c.head_len = static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 3));
+            auto* p = static_cast<const char*>(sqlite3_column_blob(s.get(), 4));
+            if (p) c.head_hash.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 4)));
+            c.done = sqlite3_column_int(s.get(), 5) != 0;
+            c.updated = sqlite3_column_int64(s.get(), 6);
+            out.push_back(std::move(c));
+        }
+        if (rc != SQLITE_DONE) return sql_error(m_db, "read checkpoints");
+        return out;
+    }
+
+    status put_checkpoints(std::span<const checkpoint> cps) override {
+        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
+        if (auto st = write_checkpoints(cps); !st) {
+            (void)exec("ROLLBACK");
+            return st;
+        }
+        return exec("COMMIT");
+    }
+
+    status put_state(std::string_view key, std::string_view value) override {
+        stmt s;
+        if (auto st = s.prepare(m_db, "INSERT INTO correlation_state(key, value, updated) VALUES(?,?,?) "
+                                      "ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated=excluded.updated");
+            !st)
+            return st;
+        s.text(1, key);
+        s.blob(2, value);
+        s.integer(3, now_ns());
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "put state");
+        return {};
+    }
+
+    result<std::string> get_state(std::string_view key) override {
+        stmt s;
+        if (auto st = s.prepare(m_db, "SELECT value FROM correlation_state WHERE key=?"); !st) return st.err();
+        s.text(1, key);
+        int rc = sqlite3_step(s.get());
+        if (rc == SQLITE_ROW) {
+            auto* p = static_cast<const char*>(sqlite3_column_blob(s.get(), 0));
+            return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 0)));
+        }
+        if (rc == SQLITE_DONE) return std::string();
+        return sql_error(m_db, "get state");
+    }
+
+    result<query_result> select(std::string_view sql, std::span<const sql_value> params) override {
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+            return sql_error(m_db, "query");
+        std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> s(raw, sqlite3_finalize);
+        if (!sqlite3_stmt_readonly(raw)) return error{"store.query", "only read-only queries are allowed"};
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            int k = static_cast<int>(i) + 1;
+            const auto& p = params[i];
+            if (std::holds_alternative<std::int64_t>(p)) sqlite3_bind_int64(raw, k, std::get<std::int64_t>(p));
+            else if (std::holds_alternative<double>(p)) sqlite3_bind_double(raw, k, std::get<double>(p));
+            else if (std::holds_alternative<std::string>(p)) {
+                const auto& v = std::get<std::string>(p);
+                sqlite3_bind_text(raw, k, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+            } else sqlite3_bind_null(raw, k);
+        }
+        query_result out;
+        int n = sqlite3_column_count(raw);
+        for (int i = 0; i < n; ++i) out.columns.emplace_back(sqlite3_column_name(raw, i));
+        int rc;
+        while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+            row r;
+            r.values.reserve(static_cast<std::size_t>(n));
+            for (int i = 0; i < n; ++i) {
+                switch (sqlite3_column_type(raw, i)) {
+                    case SQLITE_NULL: r.values.emplace_back(std::monostate{}); break;
+                    case SQLITE_INTEGER: r.values.emplace_back(std::int64_t{sqlite3_column_int64(raw, i)}); break;
+                    case SQLITE_FLOAT: r.values.emplace_back(sqlite3_column_double(raw, i)); break;
+                    default: r.values.emplace_back(std::string(col_text(raw, i))); break;
+                }
+            }
+            out.rows.push_back(std::move(r));
+        }
+        if (rc != SQLITE_DONE) return sql_error(m_db, "query");
+        return out;
+    }
+
+    result<verify_report> verify() override {
+        verify_report rep;
+        // Read consistently: one read transaction over the whole walk.
+        if (auto st = exec("BEGIN"); !st) return st.err();
+        auto r = verify_in_tx(rep);
+        (void)exec("COMMIT");
+        if (!r) return r.err();
+        return rep;
+    }
+
+    result<retention_report> apply_retention(const retention_policy& p) override {
+        retention_report rep;
+        if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (p.max_age_s > 0) {
+            timestamp_ns cutoff = now_ns() - p.max_age_s * k_ns;
+            auto last = scalar_int("SELECT ifnull(max(id),0) FROM batches WHERE created < " + std::to_string(cutoff));
+            if (!last) return last.err();
+            if (last.value() > 0)
+                if (auto st = delete_through(last.value(), rep); !st) return st.err();
+        }
+        if (p.max_bytes > 0) {
+            // Delete oldest batches, a slice at a time, until live data fits under 90% of the bound.
+            for (int round = 0; round < 64; ++round) {
+                auto used = live_bytes();
+                if (!used) return used.err();
+                if (used.value() <= p.max_bytes) break;
+                auto n_events = scalar_int("SELECT count(*) FROM batches");
+                if (!n_events) return n_events.err();
+                if (n_events.value() <= 1) break;
+                double target = 0.9 * static_cast<double>(p.max_bytes);
+                double frac = 1.0 - target / static_cast<double>(used.value());
+                auto n_del = std::max<std::int64_t>(1, static_cast<std::int64_t>(frac * static_cast<double>(n_events.value())));
+                n_del = std::min<std::int64_t>(n_del, n_events.value() - 1);
+                auto last = scalar_int("SELECT id FROM batches ORDER BY id LIMIT 1 OFFSET " + std::to_string(n_del - 1));
+                if (!last) return last.err();
+                if (auto st = delete_through(last.value(), rep); !st) return st.err();
+            }
+        }
+        if (rep.batches_deleted) (void)exec("PRAGMA incremental_vacuum");
+        return rep;
+    }
+
+    result<store_stats> stats() override {
+        store_stats s;
+        auto q = select("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM alerts), "
+                        "(SELECT count(*) FROM incidents), (SELECT count(*) FROM batches), "
+                        "(SELECT min(ts) FROM events), (SELECT max(ts) FROM events)",
+                        {});
+        if (!q) return q.err();
+        const auto& v = q.value().rows.at(0).values;
+        auto as_int = [](const sql_value& x) -> std::int64_t {
+            return std::holds_alternative<std::int64_t>(x) ? std::get<std::int64_t>(x) : 0;
+        };
+        s.events = static_cast<std::uint64_t>(as_int(v[0]));
+        s.alerts = static_cast<std::uint64_t>(as_int(v[1]));
+        s.incidents = static_cast<std::uint64_t>(as_int(v[2]));
+        s.batches = static_cast<std::uint64_t>(as_int(v[3]));
+        s.first_ts = std::holds_alternative<std::int64_t>(v[4]) ? as_int(v[4]) : k_no_time;
+        s.last_ts = std::holds_alternative<std::int64_t>(v[5]) ? as_int(v[5]) : k_no_time;
+        auto b = live_bytes();
+        if (!b) return b.err();
+        s.bytes = b.value();
+        return s;
+    }
+
+private:
+    static constexpr std::int64_t k_ns = 1'000'000'000;
+
+    status exec(const std::string& sql) {
+        char* msg = nullptr;
+        if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+            error e{"store.sqlite", msg ? msg : sqlite3_errmsg(m_db)};
+            sqlite3_free(msg);
+            return e;
+        }
+        return {};
+    }
+
+    result<std::int64_t> scalar_int(const std::string& sql) {
+        stmt s;
+        if (auto st = s.prepare(m_db, sql); !st) return st.err();
+        int rc = sqlite3_step(s.get());
+        if (rc == SQLITE_ROW) return std::int64_t{sqlite3_column_int64(s.get(), 0)};
+        if (rc == SQLITE_DONE) return std::int64_t{0};
+        return sql_error(m_db, "query");
+    }
+
+    result<std::uint64_t> live_bytes() {
+        auto pc = scalar_int("PRAGMA page_count");
+        auto fc = scalar_int("PRAGMA freelist_count");
+        auto ps = scalar_int("PRAGMA page_size");
+        if (!pc) return pc.err();
+        if (!fc) return fc.err();
+        if (!ps) return ps.err();
+        return static_cast<std::uint64_t>((pc.value() - fc.value()) * ps.value());
+    }
+
+    status prepare_writes() {
+        std::string ev = "INSERT INTO events(" + events_columns_sql() + ") VALUES(?";
+        for (std::size_t i = 0; i < event_values::k_n; ++i) ev += ",?";
+        ev += ")";
+        if (auto st = m_insert_event.prepare(m_db, ev); !st) return st;
+        if (auto st = m_insert_doc.prepare(m_db, "INSERT INTO event_docs(id, file, line, offset, raw, fields) VALUES(?,?,?,?,?,?)"); !st)
+            return st;
+        if (auto st = m_insert_fts.prepare(m_db, "INSERT INTO events_fts(rowid, raw) VALUES(?,?)"); !st) return st;
+        if (auto st = m_insert_alert.prepare(m_db, "INSERT INTO alerts(batch, ts, rule_id, rule_name, level, event_ids, json) "
+                                                   "VALUES(?,?,?,?,?,?,?)");
+            !st)
+            return st;
+        if (auto st = m_insert_batch.prepare(m_db, "INSERT INTO batches(id, created, first_event, n_events, n_alerts, prev_hash, hash) "
+                                                   "VALUES(?,?,?,?,?,?,?)");
+            !st)
+            return st;
+        if (auto st = m_upsert_checkpoint.prepare(
+                m_db, "INSERT INTO checkpoints(key, path, offset, head_len, head_hash, done, updated) VALUES(?,?,?,?,?,?,?) "
+                      "ON CONFLICT(key) DO UPDATE SET path=excluded.path, offset=excluded.offset, head_len=excluded.head_len, "
+                      "head_hash=excluded.head_hash, done=excluded.done, updated=excluded.updated");
+            !st)
+            return st;
+        return {};
+    }
+
+    // The chain head and the next ids, read once and then kept in memory (one writer).
+    status load_head() {
+        if (m_loaded_head) return {};
+        stmt s;
+        if (auto st = s.prepare(m_db, "SELECT id, hash, first_event + n_events FROM batches ORDER BY id DESC LIMIT 1"); !st)
+            return st;
+        int rc = sqlite3_step(s.get());
+        if (rc == SQLITE_ROW) {
+            m_next_batch = sqlite3_column_int64(s.get(), 0) + 1;
+            auto* p = static_cast<const char*>(sqlite3_column_blob(s.get(), 1));
+            m_head.assign(p, static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 1)));
+            m_next_event = sqlite3_column_int64(s.get(), 2);
+        } else if (rc == SQLITE_DONE) {
+            // Empty chain, or every batch removed by retention: continue from the anchor.
+            auto anchor = meta("chain_anchor");
+            m_head = anchor.empty() ? std::string(32, '\0') : from_hex(anchor);
+            auto pb = meta("pruned_through");
+            auto pe = meta("pruned_next_event");
+            m_next_batch = (pb.empty() ? 0 : std::stoll(pb)) + 1;
+            m_next_event = pe.empty() ? 1 : std::stoll(pe);
+        } else {
+            return sql_error(m_db, "read chain head");
+        }
+        auto mx = scalar_int("SELECT ifnull(max(id),0) FROM events");
+        if (!mx) return mx.err();
+        m_next_event = std::max(m_next_event, mx.value() + 1);
+        m_loaded_head = true;
+        return {};
+    }
+
+    std::string meta(const std::string& key) {
+        stmt s;
+        if (!s.prepare(m_db, "SELECT value FROM meta WHERE key=?").ok()) return {};
+        s.text(1, key);
+        if (sqlite3_step(s.get()) == SQLITE_ROW) return std::string(col_text(s.get(), 0));
+        return {};
+    }
+    status set_meta(const std::string& key, const std::string& value) {
+        stmt s;
+        if (auto st = s.prepare(m_db, "INSERT INTO meta(key, value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+            !st)
+            return st;
+        s.text(1, key);
+        s.text(2, value);
+        if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "write meta");
+        return {};
+    }
+
+    static std::string from_hex(std::string_view h) {
+        std::string out;
+        auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+        for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+            out.push_back(static_cast<char>(nib(h[i]) << 4 | nib(h[i + 1])));
+        return out;
+    }
+
+    status write_checkpoints(std::span<const checkpoint> cps) {
+        for (const auto& c : cps) {
+            auto& s = m_upsert_checkpoint;
+            s.reset();
+            s.text(1, c.key);
+            s.text(2, c.path);
+            s.integer(3, static_cast<std::int64_t>(c.offset));
+            s.integer(4, static_cast<std::int64_t>(c.head_len));
+            if (c.head_hash.empty()) s.null(5);
+            else s.blob(5, c.head_hash);
+            s.integer(6, c.done ? 1 : 0);
+            s.integer(7, c.updated ? c.updated : now_ns());
+            if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "write checkpoint");
+        }
+        return {};
+    }
+
+    static void hash_alert(row_hasher& h, std::int64_t batch_id, const alert_row& a, std::string_view ids) {
+        h.integer(batch_id);
+        if (a.ts == k_no_time) h.null();
+        else h.integer(a.ts);
+        h.text(a.rule_id);
+        h.text(a.rule_name);
+        h.text(a.level);
+        h.text(ids);
+        h.text(a.json);
+    }
+
+    result<append_info> append_in_tx(const event_batch& batch, std::span<const alert_row> alerts,
+                                     std::span<const checkpoint> cps) {
+        if (auto st = load_head(); !st) return st.err();
+        append_info info;
+        info.batch_id = m_next_batch;
+        info.first_event_id = m_next_event;
+        m_hasher.start(m_head);
+        m_hasher.integer(info.batch_id);
+        m_hasher.integer(info.first_event_id);
+        m_hasher.integer(static_cast<std::int64_t>(batch.size()));
+        m_hasher.integer(static_cast<std::int64_t>(alerts.size()));
+        std::int64_t id = info.first_event_id;
+        for (const auto& e : batch.events()) {
+            m_values.fill(batch, e);
+            auto& s = m_insert_event;
+            s.reset();
+            s.integer(1, id);
+            m_values.bind(s, 2);
+            if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "insert event");
+
+            m_fields.clear();
+            fields_json(batch, e, m_fields);
+            auto& d = m_insert_doc;
+            d.reset();
+            d.integer(1, id);
+            if (e.file.empty()) d.null(2);
+            else d.text(2, e.file);
+            if (e.line) d.integer(3, static_cast<std::int64_t>(e.line));
+            else d.null(3);
+            if (e.line == 0 && !e.file.empty()) d.integer(4, static_cast<std::int64_t>(e.offset));
+            else d.null(4);
+            d.text(5, e.raw.empty() ? std::string_view("", 0) : e.raw);
+            d.text(6, m_fields);
+            if (sqlite3_step(d.get()) != SQLITE_DONE) return sql_error(m_db, "insert event document");
+
+            auto& f = m_insert_fts;
+            f.reset();
+            f.integer(1, id);
+            f.text(2, e.raw.empty() ? std::string_view("", 0) : e.raw);
+            if (sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
+
+            m_hasher.integer(id);
+            m_values.hash(m_hasher);
+            hash_doc(m_hasher, e);
+            ++id;
+        }
+        std::string ids;
+        for (const auto& a : alerts) {
+            ids.clear();
+            for (auto ix : a.event_indexes) {
+                if (!ids.empty()) ids.push_back(',');
+                ids += std::to_string(info.first_event_id + ix);
+            }
+            auto& s = m_insert_alert;
+            s.reset();
+            s.integer(1, info.batch_id);
+            if (a.ts == k_no_time) s.null(2);
+            else s.integer(2, a.ts);
+            s.text(3, a.rule_id.empty() ? std::string_view("", 0) : std::string_view(a.rule_id));
+            s.text(4, a.rule_name.empty() ? std::string_view("", 0) : std::string_view(a.rule_name));
+            s.text(5, a.level.empty() ? std::string_view("", 0) : std::string_view(a.level));
+            s.text(6, ids.empty() ? std::string_view("", 0) : std::string_view(ids));
+            s.text(7, a.json.empty() ? std::string_view("", 0) : std::string_view(a.json));
+            if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "insert alert");
+            hash_alert(m_hasher, info.batch_id, a, ids);
+        }
+        std::string hash = m_hasher.finish();
+        auto& b = m_insert_batch;
+        b.reset();
+        b.integer(1, info.batch_id);
+        b.integer(2, now_ns());
+        b.integer(3, info.first_event_id);
+        b.integer(4, static_cast<std::int64_t>(batch.size()));
+        b.integer(5, static_cast<std::int64_t>(alerts.size()));
+        b.blob(6, m_head);
+        b.blob(7, hash);
+        if (sqlite3_step(b.get()) != SQLITE_DONE) return sql_error(m_db, "insert batch");
+        if (auto st = write_checkpoints(cps); !st) return st.err();
+        m_head = hash;
+        m_next_batch = info.batch_id + 1;
+        m_next_event = id;
+        info.hash = to_hex(hash);
+        return info;
+    }
+
+    // The event_docs part of a row, as stored (see append_in_tx for the NULL rules).
+    void hash_doc(row_hasher& h, const event& e) {
+        if (e.file.empty()) h.null();
+        else h.text(e.file);
+        if (e.line) h.integer(static_cast<std::int64_t>(e.line));
+        else h.null();
+        if (e.line == 0 && !e.file.empty()) h.integer(static_cast<std::int64_t>(e.offset));
+        else h.null();
+        h.text(e.raw);
+        h.text(m_fields);
+    }
+
+    status verify_in_tx(verify_report& rep) {
+        auto pb = meta("pruned_through");
+        rep.pruned_through = pb.empty() ? 0 : std::stoll(pb);
+        auto anchor = meta("chain_anchor");
+        std::string prev = anchor.empty() ? std::string(32, '\0') : from_hex(anchor);
+        std::int64_t expect_batch = rep.pruned_through + 1;
+        auto pne = meta("pruned_next_event");
+        std::int64_t expect_event = pne.empty() ? 1 : std::stoll(pne);
+
+        stmt batches, events, alerts;
+        if (auto st = batches.prepare(m_db, "SELECT id, first_event, n_events, n_alerts, prev_hash, hash FROM batches ORDER BY id");
+            !st)
+            return st;
+        if (auto st = events.prepare(m_db, "SELECT e." + replace_all(events_columns_sql(), ", ", ", e.") +
+                                               ", d.id, d.file, d.line, d.offset, d.raw, d.fields FROM events e "
+                                               "LEFT JOIN event_docs d ON d.id = e.id WHERE e.id >= ? AND e.id < ? ORDER BY e.id");
+            !st)
+            return st;
+        if (auto st = alerts.prepare(m_db, "SELECT batch, ts, rule_id, rule_name, level, event_ids, json FROM alerts "
+                                           "WHERE batch = ? ORDER BY id");
+            !st)
+            return st;
+        const int n_event_cols = static_cast<int>(event_values::k_n) + 1;
+        auto fail = [&](std::int64_t b, std::string why) {
+            rep.ok = false;
+            rep.broken_batch = b;
+            rep.reason = std::move(why);
+        };
+        int rc;
+        while ((rc = sqlite3_step(batches.get())) == SQLITE_ROW) {
+            std::int64_t bid = sqlite3_column_int64(batches.get(), 0);
+            std::int64_t first = sqlite3_column_int64(batches.get(), 1);
+            std::int64_t n = sqlite3_column_int64(batches.get(), 2);
+            std::int64_t na = sqlite3_column_int64(batches.get(), 3);
+            auto* pp = static_cast<const char*>(sqlite3_column_blob(batches.get(), 4));
+            std::string stored_prev(pp ? pp : "", static_cast<std::size_t>(sqlite3_column_bytes(batches.get(), 4)));
+            auto* hp = static_cast<const char*>(sqlite3_column_blob(batches.get(), 5));
+            std::string stored_hash(hp ? hp : "", static_cast<std::size_t>(sqlite3_column_bytes(batches.get(), 5)));
+            if (bid != expect_batch) {
+                fail(expect_batch, "batch " + std::to_string(expect_batch) + " is missing (next stored batch is " +
+                                       std::to_string(bid) + ")");
+                return {};
+            }
+            if (first != expect_event) {
+                fail(bid, "its first event id " + std::to_string(first) + " does not follow the previous batch (" +
+                              std::to_string(expect_event) + ")");
+                return {};
+            }
+            if (stored_prev != prev) {
+                fail(bid, "its link to the previous batch does not match that batch's hash");
+                return {};
+            }
+            m_hasher.start(prev);
+            m_hasher.integer(bid);
+            m_hasher.integer(first);
+            m_hasher.integer(n);
+            m_hasher.integer(na);
+            events.reset();
+            events.integer(1, first);
+            events.integer(2, first + n);
+            std::int64_t expect_id = first, seen = 0;
+            while ((rc = sqlite3_step(events.get())) == SQLITE_ROW) {
+                std::int64_t id = sqlite3_column_int64(events.get(), 0);
+                if (id != expect_id) {
+                    fail(bid, "event " + std::to_string(expect_id) + " is missing");
+                    return {};
+                }
+                if (sqlite3_column_type(events.get(), n_event_cols) == SQLITE_NULL) {
+                    fail(bid, "the document of event " + std::to_string(id) + " is missing");
+                    return {};
+                }
+                m_hasher.integer(id);
+                for (int c = 1; c < n_event_cols; ++c) m_hasher.column(events.get(), c);
+                for (int c = n_event_cols + 1; c < n_event_cols + 6; ++c) m_hasher.column(events.get(), c);
+                ++expect_id;
+                ++seen;
+            }
+            if (rc != SQLITE_DONE) return sql_error(m_db, "read events");
+            if (seen != n) {
+                fail(bid, "holds " + std::to_string(seen) + " event(s) where " + std::to_string(n) + " were stored");
+                return {};
+            }
+            alerts.reset();
+            alerts.integer(1, bid);
+            std::int64_t alerts_seen = 0;
+            while ((rc = sqlite3_step(alerts.get())) == SQLITE_ROW) {
+                for (int c = 0; c < 7; ++c) m_hasher.column(alerts.get(), c);
+                ++alerts_seen;
+            }
+            if (rc != SQLITE_DONE) return sql_error(m_db, "read alerts");
+            if (alerts_seen != na) {
+                fail(bid, "holds " + std::to_string(alerts_seen) + " alert(s) where " + std::to_string(na) + " were stored");
+                return {};
+            }
+            if (m_hasher.finish() != stored_hash) {
+                fail(bid, "its events or alerts were changed after they were stored");
+                return {};
+            }
+            prev = stored_hash;
+            rep.batches++;
+            rep.events += static_cast<std::uint64_t>(n);
+            rep.alerts += static_cast<std::uint64_t>(na);
+            expect_batch = bid + 1;
+            expect_event = first + n;
+        }
+        if (rc != SQLITE_DONE) return sql_error(m_db, "read batches");
+        // Rows outside every batch were added behind the chain's back.
+        auto pe = meta("pruned_next_event");
+        std::int64_t lo = pe.empty() ? 1 : std::stoll(pe);
+        auto stray = scalar_int("SELECT count(*) FROM events WHERE id < " + std::to_string(lo) + " OR id >= " +
+                                std::to_string(expect_event));
+        if (!stray) return stray.err();
+        if (stray.value() > 0) {
+            fail(expect_batch, std::to_string(stray.value()) + " event(s) are stored outside every batch");
+            return {};
+        }
+        rep.head = to_hex(prev);
+        return {};
+    }
+
+    static std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+        for (std::size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+        return s;
+    }
+
+    // Remove every batch up to `last` with its events (alerts stay: they are small and are what
+    // a person looks back at), and move the chain's anchor there.
+    status delete_through(std::int64_t last, retention_report& rep) {
+        // Slices of at most ~50k events so the writer never holds the lock for long.
+        for (;;) {
+            if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
+            auto fn = [&]() -> result<bool> {
+                stmt s;
+                if (auto st = s.prepare(m_db, "SELECT id, hash, first_event, first_event + n_events FROM batches "
+                                              "WHERE id <= ? ORDER BY id");
+                    !st)
+                    return st.err();
+                s.integer(1, last);
+                std::int64_t upto_batch = 0, start_event = -1, end_event = 0, n = 0;
+                std::string hash;
+                int rc;
+                while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+                    upto_batch = sqlite3_column_int64(s.get(), 0);
+                    auto* hp = static_cast<const char*>(sqlite3_column_blob(s.get(), 1));
+                    hash.assign(hp, static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 1)));
+                    if (start_event < 0) start_event = sqlite3_column_int64(s.get(), 2);
+                    end_event = sqlite3_column_int64(s.get(), 3);
+                    ++n;
+                    if (end_event - start_event >= 50'000) break;
+                }
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_error(m_db, "read batches");
+                if (upto_batch == 0) return false;
+                s = stmt{};
+                auto before = scalar_int("SELECT count(*) FROM events WHERE id < " + std::to_string(end_event));
+                if (!before) return before.err();
+                std::string e = std::to_string(end_event);
+                if (auto st = exec("INSERT INTO events_fts(events_fts, rowid, raw) SELECT 'delete', id, raw FROM event_docs WHERE id < " + e +
+                                   "; DELETE FROM event_docs WHERE id < " + e + "; DELETE FROM events WHERE id < " + e +
+                                   "; DELETE FROM batches WHERE id <= " + std::to_string(upto_batch));
+                    !st)
+                    return st.err();
+                if (auto st = set_meta("chain_anchor", to_hex(hash)); !st) return st.err();
+                if (auto st = set_meta("pruned_through", std::to_string(upto_batch)); !st) return st.err();
+                if (auto st = set_meta("pruned_next_event", e); !st) return st.err();
+                rep.batches_deleted += static_cast<std::uint64_t>(n);
+                rep.events_deleted += static_cast<std::uint64_t>(before.value());
+                return upto_batch < last;
+            };
+            auto more = fn();
+            if (!more) {
+                (void)exec("ROLLBACK");
+                return more.err();
+            }
+            if (auto st = exec("COMMIT"); !st) return st;
+            if (!more.value()) return {};
+        }
+    }
+
+    sqlite3* m_db = nullptr;
+    bool m_read_only = false;
+    bool m_loaded_head = false;
+    std::string m_head;
+    std::int64_t m_next_batch = 1, m_next_event = 1;
+    stmt m_insert_event, m_insert_doc, m_insert_fts, m_insert_alert, m_insert_batch, m_upsert_checkpoint;
+    row_hasher m_hasher;
+    event_values m_values;
+    std::string m_fields;
+};
+
+}  // namespace
+
+result<std::unique_ptr<store>> open_sqlite(const sqlite_options& opts) {
+    auto s = std::make_unique<sqlite_store>();
+    if (auto st = s->open(opts); !st) return st.err();
+    return std::unique_ptr<store>(std::move(s));
+}
+
+}  // namespace mimamori::store

@@ -1,0 +1,118 @@
+#include "store/store.hpp"
+
+#include "core/time.hpp"
+
+namespace mimamori::store {
+
+namespace {
+bool is_json_number(std::string_view v) {
+    if (v.empty()) return false;
+    std::size_t i = v[0] == '-' ? 1 : 0;
+    if (i >= v.size()) return false;
+    if (v[i] == '0' && i + 1 < v.size() && v[i + 1] != '.') return false;
+    bool digit = false, dot = false;
+    for (; i < v.size(); ++i) {
+        if (v[i] >= '0' && v[i] <= '9') {
+            digit = true;
+        } else if (v[i] == '.' && !dot && digit) {
+            dot = true;
+            digit = false;
+        } else {
+            return false;
+        }
+    }
+    return digit;
+}
+
+void append_value(std::string& out, const field& fl) {
+    if ((fl.kind == value_kind::number && is_json_number(fl.value)) ||
+        (fl.kind == value_kind::boolean && (fl.value == "true" || fl.value == "false")))
+        out.append(fl.value);
+    else
+        append_json_string(out, fl.value);
+}
+}  // namespace
+
+void fields_json(const event_batch& batch, const event& e, std::string& out) {
+    out.push_back('{');
+    auto fs = batch.fields(e);
+    bool first_key = true;
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+        bool seen = false;
+        for (std::size_t j = 0; j < i && !seen; ++j) seen = fs[j].id == fs[i].id;
+        if (seen) continue;
+        if (!first_key) out.push_back(',');
+        first_key = false;
+        append_json_string(out, field_name(fs[i].id));
+        out.push_back(':');
+        std::size_t n = 0;
+        for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
+        if (n == 1) {
+            append_value(out, fs[i]);
+            continue;
+        }
+        out.push_back('[');
+        bool first = true;
+        for (std::size_t j = i; j < fs.size(); ++j) {
+            if (fs[j].id != fs[i].id) continue;
+            if (!first) out.push_back(',');
+            first = false;
+            append_value(out, fs[j]);
+        }
+        out.push_back(']');
+    }
+    out.push_back('}');
+}
+
+void stored_event_json(std::int64_t ts, std::string_view source_type, std::string_view file,
+                       std::int64_t line, std::int64_t offset, std::string_view fields,
+                       std::string_view raw, std::string_view parse_error, std::string& out) {
+    out += "{\"@timestamp\":";
+    if (ts == k_no_time) {
+        out += "null";
+    } else {
+        out.push_back('"');
+        format_rfc3339(ts, out);
+        out.push_back('"');
+    }
+    out += ",\"event.dataset\":";
+    append_json_string(out, source_type);
+    if (!file.empty()) {
+        out += ",\"log.file.path\":";
+        append_json_string(out, file);
+    }
+    if (line > 0) {
+        out += ",\"log.file.line\":";
+        out += std::to_string(line);
+    } else if (!file.empty()) {
+        out += ",\"log.offset\":";
+        out += std::to_string(offset);
+    }
+    // The stored fields object without its braces.
+    if (fields.size() > 2) {
+        out.push_back(',');
+        out.append(fields.substr(1, fields.size() - 2));
+    }
+    if (!raw.empty()) {
+        out += ",\"event.original\":";
+        append_json_string(out, raw);
+    }
+    if (!parse_error.empty()) {
+        out += ",\"mimamori.parse_error\":";
+        append_json_string(out, parse_error);
+    }
+    out.push_back('}');
+}
+
+std::string to_hex(std::string_view bytes) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out.push_back(k_hex[c >> 4]);
+        out.push_back(k_hex[c & 15]);
+    }
+    return out;
+}
+
+}  // namespace mimamori::store

@@ -1,0 +1,144 @@
+#pragma once
+/// The store: where the daemon keeps events, alerts, incidents, read checkpoints and
+/// correlation state. This header is the backend-neutral contract; `sqlite/` is the embedded
+/// default (docs/decisions/0003-store.md).
+///
+/// Writes come in batches. One `append` is one transaction holding a batch of events, the
+/// alerts raised on them and the read checkpoints that say how far each input has been
+/// consumed: after a crash either all of it is there or none of it is, which is what lets a
+/// restarted daemon resume without losing or repeating a line. Every appended batch is linked
+/// into a hash chain (SHA-256 over the previous link and the stored rows), so editing,
+/// removing or reordering stored rows is detectable by `verify`.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/result.hpp"
+
+namespace mimamori::store {
+
+/// How far one input has been read. `key` identifies the input across renames (for files:
+/// "file:<dev>:<inode>"); `head_hash` (SHA-256 of the first `head_len` bytes) tells a file that
+/// was truncated or replaced from one that only grew.
+struct checkpoint {
+    std::string key;
+    std::string path;                 ///< where the input was last seen
+    std::uint64_t offset = 0;         ///< bytes consumed (decompressed bytes for .gz)
+    std::uint64_t head_len = 0;
+    std::string head_hash;            ///< raw 32 bytes, empty when head_len == 0
+    bool done = false;                ///< read to the end and never to grow (archives)
+    timestamp_ns updated = 0;
+};
+
+/// An alert to store with the batch it was raised on.
+struct alert_row {
+    timestamp_ns ts = k_no_time;      ///< time of the (first) matching event
+    std::string rule_id;
+    std::string rule_name;
+    std::string level;                ///< informational | low | medium | high | critical
+    std::string json;                 ///< the whole alert as one JSON object
+    std::vector<std::uint32_t> event_indexes;  ///< evidence: indexes into the appended batch
+};
+
+/// What `append` assigned.
+struct append_info {
+    std::int64_t batch_id = 0;
+    std::int64_t first_event_id = 0;  ///< ids are consecutive: first_event_id + index
+    std::string hash;                 ///< the new chain head (hex)
+};
+
+/// The result of walking the hash chain.
+struct verify_report {
+    std::uint64_t batches = 0;        ///< links checked
+    std::uint64_t events = 0;
+    std::uint64_t alerts = 0;
+    bool ok = true;
+    std::int64_t broken_batch = 0;    ///< first link that does not verify (0 when ok)
+    std::string reason;               ///< why it does not verify
+    std::string head;                 ///< hex hash of the last link (record it elsewhere)
+    std::int64_t pruned_through = 0;  ///< batches up to this id were removed by retention
+};
+
+struct retention_policy {
+    std::int64_t max_age_s = 0;       ///< delete batches stored longer ago than this (0 = keep)
+    std::uint64_t max_bytes = 0;      ///< keep the store's live data under this (0 = no limit)
+};
+
+struct retention_report {
+    std::uint64_t batches_deleted = 0;
+    std::uint64_t events_deleted = 0;
+};
+
+struct store_stats {
+    std::uint64_t events = 0, alerts = 0, incidents = 0, batches = 0;
+    std::uint64_t bytes = 0;          ///< live data (pages in use × page size)
+    timestamp_ns first_ts = k_no_time, last_ts = k_no_time;
+};
+
+/// A value bound to a query parameter.
+using sql_value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+/// One row of a query result.
+struct row {
+    std::vector<sql_value> values;
+};
+
+struct query_result {
+    std::vector<std::string> columns;
+    std::vector<row> rows;
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    /// Store a batch of events, the alerts raised on it and the checkpoints it advances, in one
+    /// transaction linked into the hash chain. Malformed events are stored like the others.
+    virtual result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
+                                       std::span<const checkpoint> checkpoints) = 0;
+
+    virtual result<std::vector<checkpoint>> checkpoints() = 0;
+    /// Update checkpoints without events (an input that produced nothing, a finished archive).
+    virtual status put_checkpoints(std::span<const checkpoint> checkpoints) = 0;
+
+    /// Correlation state: opaque blobs by key, written by the detection stage.
+    virtual status put_state(std::string_view key, std::string_view value) = 0;
+    virtual result<std::string> get_state(std::string_view key) = 0;
+
+    /// Run a read-only SELECT with bound parameters (the query compiler's output).
+    virtual result<query_result> select(std::string_view sql, std::span<const sql_value> params) = 0;
+
+    virtual result<verify_report> verify() = 0;
+    virtual result<retention_report> apply_retention(const retention_policy& policy) = 0;
+    virtual result<store_stats> stats() = 0;
+};
+
+struct sqlite_options {
+    std::string path;
+    bool read_only = false;
+    /// Page cache in MiB (per connection).
+    int cache_mib = 256;
+};
+
+/// Open (and create or migrate) the embedded SQLite store.
+result<std::unique_ptr<store>> open_sqlite(const sqlite_options& opts);
+
+/// JSON of a stored event, in the same shape `write_event_json` gives (docs/events.md).
+/// Arguments are the stored columns.
+void stored_event_json(std::int64_t ts, std::string_view source_type, std::string_view file,
+                       std::int64_t line, std::int64_t offset, std::string_view fields_json,
+                       std::string_view raw, std::string_view parse_error, std::string& out);
+
+/// The fields of an event as one JSON object (repeated ids become arrays), as stored.
+void fields_json(const event_batch& batch, const event& e, std::string& out);
+
+/// Lower-case hex of raw bytes.
+std::string to_hex(std::string_view bytes);
+
+}  // namespace mimamori::store

@@ -1,0 +1,258 @@
+// The SQLite store: batched appends, checkpoints in the same transaction, the hash chain and
+// `verify`, retention, correlation state.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "core/fields.hpp"
+#include "store/store.hpp"
+
+namespace fs = std::filesystem;
+using namespace mimamori;
+
+namespace {
+
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        std::random_device rd;
+        path = fs::temp_directory_path() / ("mimamori_store_" + std::to_string(rd()));
+        fs::create_directories(path);
+    }
+    ~temp_dir() { fs::remove_all(path); }
+    std::string db() const { return (path / "m.db").string(); }
+};
+
+void add_event(event_batch& b, timestamp_ns ts, std::string_view raw, std::string_view ip, std::string_view user,
+               std::string_view port = "22") {
+    auto& e = b.begin();
+    e.ts = ts;
+    e.raw = b.copy(raw);
+    e.source_type = "linux.auth";
+    e.file = "/var/log/auth.log";
+    e.line = b.size();
+    b.add_copy(f::source_ip, ip);
+    b.add_copy(f::user_name, user);
+    b.add_copy(f::destination_port, port);
+    b.add(f::event_outcome, "failure");
+    b.add(f::tags, "a");
+    b.add(f::tags, "b");
+    b.commit();
+}
+
+std::unique_ptr<store::store> open_rw(const std::string& path) {
+    auto s = store::open_sqlite({.path = path});
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.err().message);
+    return std::move(s.value());
+}
+
+void exec(const std::string& db, const std::string& sql) {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    char* msg = nullptr;
+    EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &msg), SQLITE_OK) << (msg ? msg : "");
+    sqlite3_free(msg);
+    sqlite3_close(h);
+}
+
+constexpr timestamp_ns k_t0 = 1'700'000'000LL * 1'000'000'000;
+
+}  // namespace
+
+TEST(store, append_assigns_consecutive_ids_and_roundtrips_json) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    add_event(b, k_t0, "Failed password for root from 10.0.0.1 port 22", "10.0.0.1", "root");
+    add_event(b, k_t0 + 1, "Failed password for bob from 10.0.0.2 port 22", "10.0.0.2", "bob");
+    auto r = s->append(b, {}, {});
+    ASSERT_TRUE(r.ok()) << r.err().message;
+    EXPECT_EQ(r.value().batch_id, 1);
+    EXPECT_EQ(r.value().first_event_id, 1);
+    auto r2 = s->append(b, {}, {});
+    ASSERT_TRUE(r2.ok());
+    EXPECT_EQ(r2.value().batch_id, 2);
+    EXPECT_EQ(r2.value().first_event_id, 3);
+
+    auto q = s->select("SELECT e.ts, e.source_type, d.file, d.line, d.offset, d.fields, d.raw, e.parse_error, "
+                       "e.source_ip, e.destination_port FROM events e JOIN event_docs d ON d.id=e.id WHERE e.id=?",
+                       std::vector<store::sql_value>{std::int64_t{2}});
+    ASSERT_TRUE(q.ok()) << q.err().message;
+    ASSERT_EQ(q.value().rows.size(), 1u);
+    const auto& v = q.value().rows[0].values;
+    EXPECT_EQ(std::get<std::string>(v[8]), "10.0.0.2");
+    EXPECT_EQ(std::get<std::int64_t>(v[9]), 22);
+    std::string got;
+    store::stored_event_json(std::get<std::int64_t>(v[0]), std::get<std::string>(v[1]), std::get<std::string>(v[2]),
+                             std::get<std::int64_t>(v[3]), 0, std::get<std::string>(v[5]), std::get<std::string>(v[6]),
+                             "", got);
+    std::string want;
+    write_event_json(b, b[1], want);
+    EXPECT_EQ(got, want);
+}
+
+TEST(store, full_text_search_finds_terms) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    add_event(b, k_t0, "Accepted publickey for alice from 10.0.0.1", "10.0.0.1", "alice");
+    add_event(b, k_t0, "Failed password for mallory from 10.9.9.9", "10.9.9.9", "mallory");
+    ASSERT_TRUE(s->append(b, {}, {}).ok());
+    auto q = s->select("SELECT rowid FROM events_fts WHERE events_fts MATCH ?",
+                       std::vector<store::sql_value>{std::string("mallory")});
+    ASSERT_TRUE(q.ok()) << q.err().message;
+    ASSERT_EQ(q.value().rows.size(), 1u);
+    EXPECT_EQ(std::get<std::int64_t>(q.value().rows[0].values[0]), 2);
+}
+
+TEST(store, checkpoints_commit_with_their_batch) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    add_event(b, k_t0, "x", "10.0.0.1", "a");
+    store::checkpoint c{.key = "file:1:2", .path = "/var/log/x", .offset = 123, .head_len = 3, .head_hash = std::string(32, 'h')};
+    ASSERT_TRUE(s->append(b, {}, std::vector<store::checkpoint>{c}).ok());
+    c.offset = 456;
+    ASSERT_TRUE(s->append(b, {}, std::vector<store::checkpoint>{c}).ok());
+    s.reset();
+    auto s2 = open_rw(d.db());
+    auto cps = s2->checkpoints();
+    ASSERT_TRUE(cps.ok());
+    ASSERT_EQ(cps.value().size(), 1u);
+    EXPECT_EQ(cps.value()[0].offset, 456u);
+    EXPECT_EQ(cps.value()[0].head_hash, std::string(32, 'h'));
+    // Ids continue after a reopen.
+    auto r = s2->append(b, {}, {});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().first_event_id, 3);
+    EXPECT_EQ(r.value().batch_id, 3);
+}
+
+TEST(store, verify_passes_on_untouched_store) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    for (int i = 0; i < 50; ++i) add_event(b, k_t0 + i, "line " + std::to_string(i), "10.0.0.1", "u");
+    store::alert_row a{.ts = k_t0, .rule_id = "r1", .rule_name = "brute force", .level = "high", .json = "{}",
+                       .event_indexes = {0, 3}};
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->append(b, std::vector<store::alert_row>{a}, {}).ok());
+    auto rep = s->verify();
+    ASSERT_TRUE(rep.ok()) << rep.err().message;
+    EXPECT_TRUE(rep.value().ok) << rep.value().reason;
+    EXPECT_EQ(rep.value().batches, 5u);
+    EXPECT_EQ(rep.value().events, 250u);
+    EXPECT_EQ(rep.value().alerts, 5u);
+    EXPECT_EQ(rep.value().head.size(), 64u);
+    auto q = s->select("SELECT event_ids FROM alerts WHERE batch=2", {});
+    ASSERT_TRUE(q.ok());
+    EXPECT_EQ(std::get<std::string>(q.value().rows.at(0).values[0]), "51,54");
+}
+
+TEST(store, verify_reports_first_tampered_batch) {
+    struct tamper_case {
+        const char* name;
+        const char* sql;
+        std::int64_t broken;
+    };
+    const tamper_case cases[] = {
+        {"raw edited", "UPDATE event_docs SET raw='edited' WHERE id=25", 3},
+        {"column edited", "UPDATE events SET user_name='nobody' WHERE id=31", 4},
+        {"event deleted", "DELETE FROM events WHERE id=12", 2},
+        {"alert edited", "UPDATE alerts SET level='low' WHERE batch=4", 4},
+        {"alert deleted", "DELETE FROM alerts WHERE batch=5", 5},
+        {"batch deleted", "DELETE FROM batches WHERE id=2", 2},
+        {"event inserted", "INSERT INTO events(id, ts) VALUES(1000, 1)", 6},
+    };
+    for (const auto& c : cases) {
+        temp_dir d;
+        {
+            auto s = open_rw(d.db());
+            for (int k = 0; k < 5; ++k) {
+                event_batch b;
+                for (int i = 0; i < 10; ++i) add_event(b, k_t0 + i, "line " + std::to_string(i), "10.0.0.1", "u");
+                store::alert_row a{.ts = k_t0, .rule_id = "r", .rule_name = "n", .level = "high", .json = "{}", .event_indexes = {1}};
+                ASSERT_TRUE(s->append(b, std::vector<store::alert_row>{a}, {}).ok());
+            }
+        }
+        exec(d.db(), c.sql);
+        auto s = store::open_sqlite({.path = d.db(), .read_only = true});
+        ASSERT_TRUE(s.ok()) << s.err().message;
+        auto rep = s.value()->verify();
+        ASSERT_TRUE(rep.ok()) << rep.err().message;
+        EXPECT_FALSE(rep.value().ok) << c.name;
+        EXPECT_EQ(rep.value().broken_batch, c.broken) << c.name << ": " << rep.value().reason;
+    }
+}
+
+TEST(store, retention_by_age_keeps_chain_verifiable) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    for (int i = 0; i < 20; ++i) add_event(b, k_t0 + i, "old line " + std::to_string(i), "10.0.0.1", "u");
+    for (int k = 0; k < 3; ++k) ASSERT_TRUE(s->append(b, {}, {}).ok());
+    // Make the first two batches look old.
+    exec(d.db(), "UPDATE batches SET created = 1 WHERE id <= 2");
+    auto rep = s->apply_retention({.max_age_s = 3600});
+    ASSERT_TRUE(rep.ok()) << rep.err().message;
+    EXPECT_EQ(rep.value().batches_deleted, 2u);
+    EXPECT_EQ(rep.value().events_deleted, 40u);
+    ASSERT_TRUE(s->append(b, {}, {}).ok());
+    auto v = s->verify();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v.value().ok) << v.value().reason;
+    EXPECT_EQ(v.value().batches, 2u);
+    EXPECT_EQ(v.value().pruned_through, 2);
+    auto q = s->select("SELECT count(*) FROM events_fts WHERE events_fts MATCH 'old'", {});
+    ASSERT_TRUE(q.ok());
+    EXPECT_EQ(std::get<std::int64_t>(q.value().rows[0].values[0]), 40);
+    auto st = s->stats();
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(st.value().events, 40u);
+}
+
+TEST(store, retention_by_size_shrinks_live_data) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    std::string pad(400, 'x');
+    for (int k = 0; k < 20; ++k) {
+        event_batch b;
+        for (int i = 0; i < 200; ++i) add_event(b, k_t0 + i, pad + std::to_string(k * 1000 + i), "10.0.0.1", "u");
+        ASSERT_TRUE(s->append(b, {}, {}).ok());
+    }
+    auto before = s->stats();
+    ASSERT_TRUE(before.ok());
+    std::uint64_t limit = before.value().bytes / 2;
+    auto rep = s->apply_retention({.max_bytes = limit});
+    ASSERT_TRUE(rep.ok()) << rep.err().message;
+    EXPECT_GT(rep.value().batches_deleted, 0u);
+    auto after = s->stats();
+    ASSERT_TRUE(after.ok());
+    EXPECT_LE(after.value().bytes, limit);
+    EXPECT_GT(after.value().events, 0u);
+    auto v = s->verify();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v.value().ok) << v.value().reason;
+}
+
+TEST(store, correlation_state_roundtrips) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    ASSERT_TRUE(s->put_state("brute:10.0.0.1", std::string("\0\1\2", 3)).ok());
+    ASSERT_TRUE(s->put_state("brute:10.0.0.1", std::string("\3\4", 2)).ok());
+    auto v = s->get_state("brute:10.0.0.1");
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v.value(), std::string("\3\4", 2));
+    auto none = s->get_state("nope");
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none.value().empty());
+}
+
+TEST(store, select_refuses_writes) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    auto r = s->select("DELETE FROM events", {});
+    EXPECT_FALSE(r.ok());
+}
