@@ -25,6 +25,8 @@ bool match_patterns(const std::vector<string_pattern>& pats, std::string_view va
     return false;
 }
 
+bool matches_empty(const std::vector<string_pattern>& pats) { return match_patterns(pats, std::string_view()); }
+
 namespace {
 
 template <typename Fn>
@@ -40,8 +42,15 @@ bool any_value(const event_batch& b, const event& e, std::span<const field_id> i
 bool eval_predicate(const predicate& p, const event_batch& b, const event& e, std::span<const field_id> ids,
                     std::span<const field_id> other) {
     switch (p.kind) {
-        case pred_kind::match:
-            return any_value(b, e, ids, [&](std::string_view v) { return match_patterns(p.patterns, v); });
+        case pred_kind::match: {
+            bool present = false;
+            if (any_value(b, e, ids, [&](std::string_view v) {
+                    present = true;
+                    return match_patterns(p.patterns, v);
+                }))
+                return true;
+            return !present && matches_empty(p.patterns);
+        }
         case pred_kind::keyword: {
             bool hit = false;
             for_each_keyword_text(b, e, [&](std::string_view v) { hit = hit || match_patterns(p.patterns, v); });

@@ -23,18 +23,17 @@ struct field_aliases {
 /// The event field ids a rule's field name reads, in order: mapped names, then the name itself.
 std::vector<field_id> resolve_field(std::string_view name, const field_aliases* aliases);
 
-/// Calls fn(text) for each text a keyword search looks at: the raw record and `message`
-/// (every field value when the record has no raw text).
+/// Calls fn(text) for each text a keyword search looks at: the raw record and every field value
+/// (Windows records keep their data in fields, not in the raw text).
 template <typename Fn>
 void for_each_keyword_text(const event_batch& b, const event& e, Fn&& fn) {
-    if (!e.raw.empty()) {
-        fn(e.raw);
-        for (const auto& fl : b.fields(e))
-            if (fl.id == f::message) fn(fl.value);
-        return;
-    }
+    if (!e.raw.empty()) fn(e.raw);
     for (const auto& fl : b.fields(e)) fn(fl.value);
 }
+
+/// True when some pattern matches the empty value. Such a match predicate also holds when the
+/// field is absent: readers omit empty values, so "empty" and "absent" cannot be told apart.
+bool matches_empty(const std::vector<string_pattern>& pats);
 
 /// Decide one predicate. `ids` are the event fields of p.field, `other` those of p.other_field.
 bool eval_predicate(const predicate& p, const event_batch& b, const event& e, std::span<const field_id> ids,

@@ -1,0 +1,754 @@
+// The compiled ruleset: buckets, Hyperscan databases, condition programs, on-disk cache.
+#include "detect/ruleset/ruleset.hpp"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "detect/sigma/interpreter.hpp"
+#include "detect/sigma/loader.hpp"
+#include "detect/sigma/modifiers.hpp"
+
+namespace mimamori::detect {
+
+namespace fs = std::filesystem;
+using sigma::expr_node;
+using sigma::pred_kind;
+
+// Bump when anything that shapes the compiled databases changes.
+static constexpr std::string_view k_engine_version = "mimamori-sigma-ruleset-3";
+
+std::string default_cache_dir() {
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/mimamori";
+    if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/mimamori";
+    return {};
+}
+
+namespace {
+
+enum class opc : std::uint8_t { pred, and_, or_, at_least, not_, t, f };
+struct instr {
+    opc op;
+    std::uint32_t a = 0;  // pred index / child count
+    std::uint32_t b = 0;  // at_least threshold
+};
+
+struct bpred {
+    const sigma::predicate* p = nullptr;
+    bool direct = false;
+    std::vector<field_id> ids, other;
+};
+
+struct placement {
+    std::uint32_t rule = 0;
+    std::uint32_t source = 0;  // index into impl::sources
+    std::vector<instr> prog;
+    std::vector<field_id> key_fields;
+    std::vector<std::uint32_t> pmap;  // rule predicate → bucket predicate
+};
+
+struct pattern_job {
+    field_id field = 0;  // k_no_field: the keyword database
+    std::vector<std::string> exprs;
+    std::vector<unsigned> flags, ids;
+    hs_database_t* db = nullptr;
+};
+
+struct bucket {
+    std::vector<bpred> preds;
+    std::vector<pattern_job> jobs;
+    std::vector<std::int32_t> slot;  // field id → index into jobs, -1
+    std::int32_t keyword_job = -1;
+    std::vector<std::uint32_t> placements;
+    std::vector<std::vector<std::uint32_t>> triggers;  // pred → placements woken by it
+    std::vector<std::uint32_t> always;                 // placements that may match with no bit set
+};
+
+struct type_entry {
+    std::unordered_map<std::uint32_t, std::uint32_t> by_eid;
+    std::int32_t any = -1;
+};
+
+bool ieq(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+bool parse_u32(std::string_view s, std::uint32_t& out) {
+    if (s.empty() || s.size() > 9) return false;
+    std::uint32_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    out = v;
+    return true;
+}
+
+// EventIDs the rule cannot match without (nullopt = not constrained).
+std::optional<std::set<std::uint32_t>> required_eids(const sigma::rule_ir& r, std::uint32_t n) {
+    const auto& x = r.nodes[n];
+    switch (x.o) {
+        case expr_node::op::pred: {
+            const auto& p = r.preds[x.pred];
+            if (p.kind != pred_kind::match || p.field != "EventID") return std::nullopt;
+            std::set<std::uint32_t> s;
+            for (const auto& pat : p.patterns) {
+                if (pat.is_regex) return std::nullopt;
+                auto t = sigma::plain_text(pat.tokens);
+                std::uint32_t v;
+                if (!t || !parse_u32(*t, v)) return std::nullopt;
+                s.insert(v);
+            }
+            return s;
+        }
+        case expr_node::op::and_: {
+            std::optional<std::set<std::uint32_t>> acc;
+            for (auto k : x.kids) {
+                auto s = required_eids(r, k);
+                if (!s) continue;
+                if (!acc) {
+                    acc = std::move(s);
+                } else {
+                    std::set<std::uint32_t> both;
+                    for (auto v : *acc)
+                        if (s->count(v)) both.insert(v);
+                    acc = std::move(both);
+                }
+            }
+            return acc;
+        }
+        case expr_node::op::or_: {
+            if (x.pred > 1) return std::nullopt;
+            std::set<std::uint32_t> all;
+            for (auto k : x.kids) {
+                auto s = required_eids(r, k);
+                if (!s) return std::nullopt;
+                all.insert(s->begin(), s->end());
+            }
+            return all;
+        }
+        default: return std::nullopt;
+    }
+}
+
+// Three-valued evaluation with every Hyperscan predicate false and direct ones unknown:
+// 0 false, 1 unknown, 2 true. A placement that is not surely false must run on every event.
+int tri(const sigma::rule_ir& r, std::uint32_t n, const std::vector<std::uint32_t>& pmap, const bucket& b) {
+    const auto& x = r.nodes[n];
+    switch (x.o) {
+        case expr_node::op::const_true: return 2;
+        case expr_node::op::const_false: return 0;
+        case expr_node::op::pred: return b.preds[pmap[x.pred]].direct ? 1 : 0;
+        case expr_node::op::not_: return 2 - tri(r, x.kids[0], pmap, b);
+        case expr_node::op::and_: {
+            int res = 2;
+            for (auto k : x.kids) res = std::min(res, tri(r, k, pmap, b));
+            return res;
+        }
+        case expr_node::op::or_: {
+            std::uint32_t need = x.pred > 1 ? x.pred : 1, yes = 0, maybe = 0;
+            for (auto k : x.kids) {
+                int v = tri(r, k, pmap, b);
+                yes += v == 2;
+                maybe += v == 1;
+            }
+            if (yes >= need) return 2;
+            if (yes + maybe < need) return 0;
+            return 1;
+        }
+    }
+    return 1;
+}
+
+void emit(const sigma::rule_ir& r, std::uint32_t n, const std::vector<std::uint32_t>& pmap, std::vector<instr>& out) {
+    const auto& x = r.nodes[n];
+    switch (x.o) {
+        case expr_node::op::const_true: out.push_back({opc::t}); return;
+        case expr_node::op::const_false: out.push_back({opc::f}); return;
+        case expr_node::op::pred: out.push_back({opc::pred, pmap[x.pred]}); return;
+        case expr_node::op::not_:
+            emit(r, x.kids[0], pmap, out);
+            out.push_back({opc::not_});
+            return;
+        case expr_node::op::and_:
+        case expr_node::op::or_: {
+            for (auto k : x.kids) emit(r, k, pmap, out);
+            auto n_kids = static_cast<std::uint32_t>(x.kids.size());
+            if (x.o == expr_node::op::and_) out.push_back({opc::and_, n_kids});
+            else if (x.pred > 1) out.push_back({opc::at_least, n_kids, x.pred});
+            else out.push_back({opc::or_, n_kids});
+            return;
+        }
+    }
+}
+
+unsigned hs_flags(const sigma::string_pattern& p) {
+    unsigned f = HS_FLAG_SINGLEMATCH;
+    if (!p.cased) f |= HS_FLAG_CASELESS;
+    if (p.is_regex) {
+        if (p.multiline) f |= HS_FLAG_MULTILINE;
+        if (p.dotall) f |= HS_FLAG_DOTALL;
+    } else {
+        f |= HS_FLAG_DOTALL;
+    }
+    return f;
+}
+
+}  // namespace
+
+struct ruleset::impl {
+    std::vector<sigma::rule_ir> rules;
+    std::vector<event_source> sources;
+    std::vector<placement> placements;
+    std::vector<bucket> buckets;
+    std::unordered_map<std::string, type_entry> types;
+    std::vector<bool> rule_mapped;
+    hs_scratch_t* proto = nullptr;
+    ruleset_stats stats;
+    std::size_t max_preds = 0;
+    field_id channel_id = 0, provider_id = 0, eventid_id = 0;
+
+    ~impl() {
+        for (auto& b : buckets)
+            for (auto& j : b.jobs)
+                if (j.db) hs_free_database(j.db);
+        if (proto) hs_free_scratch(proto);
+    }
+};
+
+struct ruleset::scratch::state {
+    hs_scratch_t* hs = nullptr;
+    std::uint32_t epoch = 0;
+    std::vector<std::uint32_t> bit_epoch;     // per bucket pred: == epoch → true (Hyperscan)
+    std::vector<std::uint32_t> memo_epoch;    // per bucket pred: == epoch → direct value cached
+    std::vector<std::uint8_t> memo_val;
+    std::vector<std::uint32_t> mark;          // per placement: == epoch → already a candidate
+    std::vector<std::uint32_t> cand;
+    std::vector<std::uint8_t> stack;
+    std::vector<std::uint32_t> rules_seen;
+    const bucket* b = nullptr;
+    ~state() {
+        if (hs) hs_free_scratch(hs);
+    }
+};
+
+ruleset::scratch::~scratch() = default;
+ruleset::ruleset(std::unique_ptr<impl> p) : m_impl(std::move(p)) {}
+ruleset::~ruleset() = default;
+const std::vector<sigma::rule_ir>& ruleset::rules() const { return m_impl->rules; }
+const ruleset_stats& ruleset::stats() const { return m_impl->stats; }
+bool ruleset::mapped(std::uint32_t rule) const { return rule < m_impl->rule_mapped.size() && m_impl->rule_mapped[rule]; }
+
+std::vector<field_id> ruleset::key_fields(const rule_match& m) const { return m_impl->placements[m.placement].key_fields; }
+
+namespace {
+
+// ---- the on-disk cache ----------------------------------------------------------------------
+
+std::uint64_t jobs_key(const std::vector<bucket>& buckets) {
+    std::uint64_t h = sigma::fnv1a(k_engine_version);
+    h = sigma::fnv1a(hs_version(), h);
+    for (const auto& b : buckets) {
+        h = sigma::fnv1a("B", h);
+        for (const auto& j : b.jobs) {
+            h = sigma::fnv1a(std::string_view(reinterpret_cast<const char*>(&j.field), sizeof j.field), h);
+            for (std::size_t i = 0; i < j.exprs.size(); ++i) {
+                h = sigma::fnv1a(j.exprs[i], h);
+                unsigned fi[2] = {j.flags[i], j.ids[i]};
+                h = sigma::fnv1a(std::string_view(reinterpret_cast<const char*>(fi), sizeof fi), h);
+            }
+        }
+    }
+    return h;
+}
+
+template <typename T>
+void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+template <typename T>
+bool get(std::string_view& in, T& v) {
+    if (in.size() < sizeof v) return false;
+    std::memcpy(&v, in.data(), sizeof v);
+    in.remove_prefix(sizeof v);
+    return true;
+}
+
+bool load_cache(const std::string& file, std::uint64_t key, std::vector<bucket>& buckets) {
+    std::ifstream f(file, std::ios::binary);
+    if (!f) return false;
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string data = ss.str();
+    std::string_view in(data);
+    std::uint64_t k = 0;
+    if (in.substr(0, 8) != std::string_view("MMSIGHS1", 8)) return false;
+    in.remove_prefix(8);
+    if (!get(in, k) || k != key) return false;
+    std::vector<hs_database_t*> dbs;
+    auto fail = [&] {
+        for (auto* d : dbs) hs_free_database(d);
+        return false;
+    };
+    std::vector<std::vector<std::uint32_t>> directs;
+    for (auto& b : buckets) {
+        std::uint32_t nd;
+        if (!get(in, nd)) return fail();
+        std::vector<std::uint32_t> d(nd);
+        for (auto& x : d)
+            if (!get(in, x)) return fail();
+        directs.push_back(std::move(d));
+        for (std::size_t j = 0; j < b.jobs.size(); ++j) {
+            std::uint64_t sz;
+            if (!get(in, sz) || in.size() < sz) return fail();
+            hs_database_t* db = nullptr;
+            if (hs_deserialize_database(in.data(), sz, &db) != HS_SUCCESS) return fail();
+            dbs.push_back(db);
+            in.remove_prefix(sz);
+        }
+    }
+    std::size_t i = 0, bi = 0;
+    for (auto& b : buckets) {
+        for (auto x : directs[bi++])
+            if (x < b.preds.size()) b.preds[x].direct = true;
+        for (auto& j : b.jobs) j.db = dbs[i++];
+    }
+    return true;
+}
+
+void save_cache(const std::string& file, std::uint64_t key, const std::vector<bucket>& buckets) {
+    std::string out("MMSIGHS1", 8);
+    put(out, key);
+    for (const auto& b : buckets) {
+        std::vector<std::uint32_t> d;
+        for (std::uint32_t i = 0; i < b.preds.size(); ++i)
+            if (b.preds[i].direct) d.push_back(i);
+        put(out, static_cast<std::uint32_t>(d.size()));
+        for (auto x : d) put(out, x);
+        for (const auto& j : b.jobs) {
+            char* bytes = nullptr;
+            size_t len = 0;
+            if (hs_serialize_database(j.db, &bytes, &len) != HS_SUCCESS) return;
+            put(out, static_cast<std::uint64_t>(len));
+            out.append(bytes, len);
+            std::free(bytes);
+        }
+    }
+    std::error_code ec;
+    fs::create_directories(fs::path(file).parent_path(), ec);
+    std::string tmp = file + ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::binary);
+        f.write(out.data(), static_cast<std::streamsize>(out.size()));
+        if (!f) return;
+    }
+    fs::rename(tmp, file, ec);
+}
+
+// Compile one job; patterns Hyperscan rejects turn their predicate into a direct one.
+bool compile_job(pattern_job& j, bucket& b, ruleset_stats& st) {
+    for (;;) {
+        std::vector<const char*> ex;
+        std::vector<unsigned> flags, ids;
+        for (std::size_t i = 0; i < j.exprs.size(); ++i) {
+            if (b.preds[j.ids[i]].direct) continue;
+            ex.push_back(j.exprs[i].c_str());
+            flags.push_back(j.flags[i]);
+            ids.push_back(j.ids[i]);
+        }
+        if (ex.empty()) {
+            // Keep a database anyway so the cache layout stays fixed: a pattern that never matches.
+            static const char* k_never = "\\A\\z\\x00never";
+            unsigned f = 0, id = 0;
+            hs_compile_error_t* err = nullptr;
+            if (hs_compile_multi(&k_never, &f, &id, 1, HS_MODE_BLOCK, nullptr, &j.db, &err) != HS_SUCCESS) {
+                hs_free_compile_error(err);
+                return false;
+            }
+            return true;
+        }
+        hs_compile_error_t* err = nullptr;
+        if (hs_compile_multi(ex.data(), flags.data(), ids.data(), static_cast<unsigned>(ex.size()), HS_MODE_BLOCK,
+                             nullptr, &j.db, &err) == HS_SUCCESS) {
+            st.patterns += ex.size();
+            return true;
+        }
+        int bad = err ? err->expression : -1;
+        hs_free_compile_error(err);
+        if (bad < 0) return false;
+        b.preds[ids[static_cast<std::size_t>(bad)]].direct = true;
+        ++st.re2_fallbacks;
+    }
+}
+
+}  // namespace
+
+result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rules, const logsource_map& map,
+                                                const ruleset_options& opts) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto m = std::make_unique<impl>();
+    m->rules = std::move(rules);
+    m->stats.rules = m->rules.size();
+    m->rule_mapped.assign(m->rules.size(), false);
+    m->channel_id = intern("Channel");
+    m->provider_id = intern("Provider_Name");
+    m->eventid_id = intern("EventID");
+
+    // Sources: copy each mapped entry's sources once.
+    std::unordered_map<const event_source*, std::uint32_t> src_index;
+    struct request {
+        std::uint32_t rule, source;
+        std::optional<std::vector<std::uint32_t>> eids;  // nullopt = any
+    };
+    std::vector<request> reqs;
+    for (std::uint32_t r = 0; r < m->rules.size(); ++r) {
+        const auto& rule = m->rules[r];
+        const auto* srcs = map.find(rule.doc->ls);
+        if (!srcs || srcs->empty()) {
+            ++m->stats.unmapped_rules;
+            continue;
+        }
+        auto req = required_eids(rule, rule.root);
+        for (const auto& s : *srcs) {
+            auto [it, fresh] = src_index.emplace(&s, static_cast<std::uint32_t>(m->sources.size()));
+            if (fresh) m->sources.push_back(s);
+            request q{r, it->second, std::nullopt};
+            if (!s.event_ids.empty()) {
+                std::vector<std::uint32_t> e;
+                for (auto id : s.event_ids)
+                    if (!req || req->count(id)) e.push_back(id);
+                if (e.empty()) continue;  // the rule asks for EventIDs this source never has
+                q.eids = std::move(e);
+            } else if (req) {
+                q.eids = std::vector<std::uint32_t>(req->begin(), req->end());
+            }
+            m->rule_mapped[r] = true;
+            reqs.push_back(std::move(q));
+        }
+    }
+
+    // Buckets: one per (source type, EventID named by any rule) plus one per source type for
+    // every other EventID. Rules that accept any EventID go to all buckets of their type.
+    auto bucket_for = [&](const std::string& type, std::optional<std::uint32_t> eid) {
+        auto& te = m->types[type];
+        std::int32_t* slot;
+        if (eid) {
+            auto [it, fresh] = te.by_eid.emplace(*eid, 0u);
+            if (!fresh) return it->second;
+            it->second = static_cast<std::uint32_t>(m->buckets.size());
+            m->buckets.emplace_back();
+            return it->second;
+        }
+        slot = &te.any;
+        if (*slot < 0) {
+            *slot = static_cast<std::int32_t>(m->buckets.size());
+            m->buckets.emplace_back();
+        }
+        return static_cast<std::uint32_t>(*slot);
+    };
+    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> members;  // bucket → (rule, source)
+    auto add_member = [&](std::uint32_t b, std::uint32_t rule, std::uint32_t src) {
+        if (members.size() <= b) members.resize(b + 1);
+        members[b].emplace_back(rule, src);
+    };
+    for (const auto& q : reqs)
+        if (q.eids)
+            for (auto e : *q.eids) add_member(bucket_for(m->sources[q.source].source_type, e), q.rule, q.source);
+    for (const auto& q : reqs) {
+        if (q.eids) continue;
+        const auto& type = m->sources[q.source].source_type;
+        add_member(bucket_for(type, std::nullopt), q.rule, q.source);
+        for (const auto& [eid, b] : m->types[type].by_eid) add_member(b, q.rule, q.source);
+    }
+    members.resize(m->buckets.size());
+
+    // Predicates and programs per bucket.
+    for (std::uint32_t bi = 0; bi < m->buckets.size(); ++bi) {
+        auto& b = m->buckets[bi];
+        std::sort(members[bi].begin(), members[bi].end());
+        std::unordered_map<std::string, std::uint32_t> keys;
+        for (const auto& [r, si] : members[bi]) {
+            const auto& rule = m->rules[r];
+            const auto& src = m->sources[si];
+            std::vector<std::uint32_t> pmap(rule.preds.size());
+            for (std::size_t pi = 0; pi < rule.preds.size(); ++pi) {
+                const auto& p = rule.preds[pi];
+                bpred bp;
+                bp.p = &p;
+                if (p.kind != pred_kind::keyword) bp.ids = sigma::resolve_field(p.field, &src.aliases);
+                if (p.kind == pred_kind::fieldref) bp.other = sigma::resolve_field(p.other_field, &src.aliases);
+                std::string k = p.key() + "@";
+                for (auto id : bp.ids) k += std::to_string(id) + ",";
+                k += "@";
+                for (auto id : bp.other) k += std::to_string(id) + ",";
+                auto [it, fresh] = keys.emplace(std::move(k), static_cast<std::uint32_t>(b.preds.size()));
+                if (fresh) {
+                    bool hs_ok = (p.kind == pred_kind::match || p.kind == pred_kind::keyword) &&
+                                 !sigma::matches_empty(p.patterns);
+                    bp.direct = !hs_ok;
+                    b.preds.push_back(std::move(bp));
+                }
+                pmap[pi] = it->second;
+            }
+            placement pl;
+            pl.rule = r;
+            pl.source = si;
+            emit(rule, rule.root, pmap, pl.prog);
+            pl.pmap = std::move(pmap);
+            for (const auto& f : rule.key_fields) {
+                auto ids = sigma::resolve_field(f, &src.aliases);
+                pl.key_fields.insert(pl.key_fields.end(), ids.begin(), ids.end());
+            }
+            b.placements.push_back(static_cast<std::uint32_t>(m->placements.size()));
+            m->placements.push_back(std::move(pl));
+        }
+        // Pattern jobs: one per field (and one for keywords).
+        std::unordered_map<field_id, std::uint32_t> job_of;
+        for (std::uint32_t pi = 0; pi < b.preds.size(); ++pi) {
+            const auto& bp = b.preds[pi];
+            if (bp.direct) continue;
+            std::vector<field_id> fields = bp.p->kind == pred_kind::keyword ? std::vector<field_id>{k_no_field} : bp.ids;
+            for (auto fid : fields) {
+                auto [it, fresh] = job_of.emplace(fid, static_cast<std::uint32_t>(b.jobs.size()));
+                if (fresh) {
+                    b.jobs.emplace_back();
+                    b.jobs.back().field = fid;
+                }
+                auto& j = b.jobs[it->second];
+                for (const auto& pat : bp.p->patterns) {
+                    j.exprs.push_back(pat.is_regex ? pat.regex : sigma::glob_to_regex(pat.tokens));
+                    j.flags.push_back(hs_flags(pat));
+                    j.ids.push_back(pi);
+                }
+            }
+        }
+        for (std::uint32_t ji = 0; ji < b.jobs.size(); ++ji) {
+            auto fid = b.jobs[ji].field;
+            if (fid == k_no_field) {
+                b.keyword_job = static_cast<std::int32_t>(ji);
+                continue;
+            }
+            if (b.slot.size() <= fid) b.slot.resize(fid + 1, -1);
+            b.slot[fid] = static_cast<std::int32_t>(ji);
+        }
+    }
+
+    // Compile (or load) the databases.
+    std::uint64_t key = jobs_key(m->buckets);
+    std::string cache_file;
+    if (!opts.cache_dir.empty()) {
+        char name[64];
+        std::snprintf(name, sizeof name, "/sigma-%016llx.hsdb", static_cast<unsigned long long>(key));
+        cache_file = opts.cache_dir + name;
+        m->stats.cache_file = cache_file;
+    }
+    if (!cache_file.empty() && load_cache(cache_file, key, m->buckets)) {
+        m->stats.cache_hit = true;
+        for (const auto& b : m->buckets)
+            for (const auto& j : b.jobs) m->stats.patterns += j.exprs.size();
+    } else {
+        for (auto& b : m->buckets)
+            for (auto& j : b.jobs)
+                if (!compile_job(j, b, m->stats)) return error{"sigma.hyperscan", "Hyperscan could not compile a database"};
+        if (!cache_file.empty()) save_cache(cache_file, key, m->buckets);
+    }
+
+    // Scratch prototype, triggers, stats.
+    for (auto& b : m->buckets) {
+        for (auto& j : b.jobs) {
+            if (hs_alloc_scratch(j.db, &m->proto) != HS_SUCCESS) return error{"sigma.hyperscan", "cannot allocate Hyperscan scratch"};
+            ++m->stats.databases;
+        }
+        b.triggers.assign(b.preds.size(), {});
+        for (auto pl_index : b.placements) {
+            const auto& pl = m->placements[pl_index];
+            const auto& rule = m->rules[pl.rule];
+            const auto& pmap = pl.pmap;
+            if (tri(rule, rule.root, pmap, b) != 0) {
+                b.always.push_back(pl_index);
+            } else {
+                std::set<std::uint32_t> seen;
+                for (const auto& in : pl.prog)
+                    if (in.op == opc::pred && !b.preds[in.a].direct && seen.insert(in.a).second)
+                        b.triggers[in.a].push_back(pl_index);
+            }
+        }
+        for (const auto& bp : b.preds) m->stats.direct_predicates += bp.direct;
+        m->max_preds = std::max(m->max_preds, b.preds.size());
+    }
+    m->stats.buckets = m->buckets.size();
+    m->stats.placements = m->placements.size();
+    m->stats.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::unique_ptr<ruleset>(new ruleset(std::move(m)));
+}
+
+std::unique_ptr<ruleset::scratch> ruleset::make_scratch() const {
+    auto s = std::make_unique<scratch>();
+    s->m = std::make_unique<scratch::state>();
+    if (m_impl->proto) hs_clone_scratch(m_impl->proto, &s->m->hs);
+    s->m->bit_epoch.assign(m_impl->max_preds, 0);
+    s->m->memo_epoch.assign(m_impl->max_preds, 0);
+    s->m->memo_val.assign(m_impl->max_preds, 0);
+    s->m->mark.assign(m_impl->placements.size(), 0);
+    s->m->rules_seen.assign(m_impl->rules.size(), 0);
+    return s;
+}
+
+namespace {
+
+struct scan_ctx {
+    ruleset::scratch::state* s;
+    const bucket* b;
+};
+
+int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    auto* c = static_cast<scan_ctx*>(ctx);
+    auto* s = c->s;
+    if (s->bit_epoch[id] == s->epoch) return 0;
+    s->bit_epoch[id] = s->epoch;
+    for (auto pl : c->b->triggers[id]) {
+        if (s->mark[pl] != s->epoch) {
+            s->mark[pl] = s->epoch;
+            s->cand.push_back(pl);
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_match>& out) const {
+    auto& s = *sc.m;
+    const impl& m = *m_impl;
+    const type_entry* te = nullptr;
+    std::string_view last_type;
+    bool have_last = false;
+    std::string type_key;
+    for (std::uint32_t ei = 0; ei < batch.size(); ++ei) {
+        const event& e = batch[ei];
+        if (!have_last || e.source_type != last_type) {
+            type_key.assign(e.source_type);
+            auto it = m.types.find(type_key);
+            te = it == m.types.end() ? nullptr : &it->second;
+            last_type = e.source_type;
+            have_last = true;
+        }
+        if (!te) continue;
+        std::int32_t bi = te->any;
+        if (!te->by_eid.empty()) {
+            std::uint32_t eid;
+            if (parse_u32(batch.get(e, m.eventid_id), eid)) {
+                auto it = te->by_eid.find(eid);
+                if (it != te->by_eid.end()) bi = static_cast<std::int32_t>(it->second);
+            }
+        }
+        if (bi < 0) continue;
+        const bucket& b = m.buckets[static_cast<std::size_t>(bi)];
+        if (++s.epoch == 0) {  // wrapped: forget every stamp
+            std::fill(s.bit_epoch.begin(), s.bit_epoch.end(), 0);
+            std::fill(s.memo_epoch.begin(), s.memo_epoch.end(), 0);
+            std::fill(s.mark.begin(), s.mark.end(), 0);
+            std::fill(s.rules_seen.begin(), s.rules_seen.end(), 0);
+            s.epoch = 1;
+        }
+        s.cand.clear();
+        scan_ctx ctx{&s, &b};
+        auto fields = batch.fields(e);
+        for (const auto& fl : fields) {
+            if (fl.id >= b.slot.size() || fl.value.empty()) continue;
+            std::int32_t j = b.slot[fl.id];
+            if (j < 0) continue;
+            hs_scan(b.jobs[static_cast<std::size_t>(j)].db, fl.value.data(), static_cast<unsigned>(fl.value.size()), 0,
+                    s.hs, on_match, &ctx);
+        }
+        if (b.keyword_job >= 0) {
+            const auto* db = b.jobs[static_cast<std::size_t>(b.keyword_job)].db;
+            sigma::for_each_keyword_text(batch, e, [&](std::string_view v) {
+                if (!v.empty()) hs_scan(db, v.data(), static_cast<unsigned>(v.size()), 0, s.hs, on_match, &ctx);
+            });
+        }
+        if (s.cand.empty() && b.always.empty()) continue;
+        std::sort(s.cand.begin(), s.cand.end());
+        auto run = [&](std::uint32_t pl_index) {
+            const auto& pl = m.placements[pl_index];
+            if (s.rules_seen[pl.rule] == s.epoch) return;
+            if (s.stack.size() < pl.prog.size()) s.stack.resize(pl.prog.size() + 8);
+            std::size_t sp = 0;
+            for (const auto& in : pl.prog) {
+                switch (in.op) {
+                    case opc::pred: {
+                        const auto& bp = b.preds[in.a];
+                        bool v;
+                        if (!bp.direct) {
+                            v = s.bit_epoch[in.a] == s.epoch;
+                        } else if (s.memo_epoch[in.a] == s.epoch) {
+                            v = s.memo_val[in.a];
+                        } else {
+                            v = sigma::eval_predicate(*bp.p, batch, e, bp.ids, bp.other);
+                            s.memo_epoch[in.a] = s.epoch;
+                            s.memo_val[in.a] = v;
+                        }
+                        s.stack[sp++] = v;
+                        break;
+                    }
+                    case opc::t: s.stack[sp++] = 1; break;
+                    case opc::f: s.stack[sp++] = 0; break;
+                    case opc::not_: s.stack[sp - 1] = !s.stack[sp - 1]; break;
+                    case opc::and_: {
+                        std::uint8_t v = 1;
+                        for (std::uint32_t k = 0; k < in.a; ++k) v &= s.stack[sp - 1 - k];
+                        sp -= in.a;
+                        s.stack[sp++] = v;
+                        break;
+                    }
+                    case opc::or_: {
+                        std::uint8_t v = 0;
+                        for (std::uint32_t k = 0; k < in.a; ++k) v |= s.stack[sp - 1 - k];
+                        sp -= in.a;
+                        s.stack[sp++] = v;
+                        break;
+                    }
+                    case opc::at_least: {
+                        std::uint32_t n = 0;
+                        for (std::uint32_t k = 0; k < in.a; ++k) n += s.stack[sp - 1 - k];
+                        sp -= in.a;
+                        s.stack[sp++] = n >= in.b;
+                        break;
+                    }
+                }
+            }
+            if (!s.stack[0]) return;
+            const auto& src = m.sources[pl.source];
+            if (!src.channels.empty()) {
+                auto ch = batch.get(e, m.channel_id);
+                bool ok = false;
+                for (const auto& c : src.channels) ok = ok || ieq(c, ch);
+                if (!ok) return;
+            }
+            if (!src.providers.empty()) {
+                auto pv = batch.get(e, m.provider_id);
+                bool ok = false;
+                for (const auto& c : src.providers) ok = ok || ieq(c, pv);
+                if (!ok) return;
+            }
+            s.rules_seen[pl.rule] = s.epoch;
+            out.push_back({pl.rule, ei, pl_index});
+        };
+        for (auto pl : s.cand) run(pl);
+        for (auto pl : b.always) run(pl);
+    }
+}
+
+}  // namespace mimamori::detect
