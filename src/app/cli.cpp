@@ -17,6 +17,7 @@ int run_cli(int argc, char** argv) {
     add_scan_command(app);
     add_formats_command(app);
     add_verify_command(app);
+    add_search_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

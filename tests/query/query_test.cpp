@@ -1,0 +1,261 @@
+// The search language: golden compiler cases (query → SQL + parameters, or error with column)
+// and queries run on a small real store.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "core/time.hpp"
+#include "query/query.hpp"
+
+namespace fs = std::filesystem;
+using namespace mimamori;
+
+namespace {
+
+std::string render_params(const std::vector<store::sql_value>& ps) {
+    std::string out;
+    for (const auto& p : ps) {
+        if (!out.empty()) out += ", ";
+        if (std::holds_alternative<std::int64_t>(p)) out += std::to_string(std::get<std::int64_t>(p));
+        else if (std::holds_alternative<double>(p)) {
+            std::ostringstream o;
+            o << std::get<double>(p) << "r";
+            out += o.str();
+        } else if (std::holds_alternative<std::string>(p)) append_json_string(out, std::get<std::string>(p));
+        else out += "NULL";
+    }
+    return out;
+}
+
+struct golden_case {
+    std::string query;
+    std::string expect;  // the lines after `query:` as written
+};
+
+std::string compile_render(const std::string& q) {
+    query::query_error err;
+    auto c = query::compile(q, {}, {}, &err);
+    if (!c) return "error: " + std::to_string(err.column) + ": " + err.message + "\n";
+    return "sql: " + c.value().sql + "\nparams: " + render_params(c.value().params) + "\n";
+}
+
+}  // namespace
+
+TEST(query_golden, compiles_as_recorded) {
+    std::string path = std::string(MIMAMORI_SOURCE_DIR) + "/tests/query/data/golden.txt";
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path;
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    bool update = std::getenv("MIMAMORI_UPDATE_GOLDEN") != nullptr;
+    std::string rewritten;
+    int cases = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        const auto& l = lines[i];
+        if (l.rfind("query: ", 0) != 0) {
+            if (l.rfind("sql: ", 0) == 0 || l.rfind("params: ", 0) == 0 || l.rfind("error: ", 0) == 0) continue;
+            rewritten += l + "\n";
+            continue;
+        }
+        std::string q = l.substr(7);
+        std::string expect;
+        std::size_t j = i + 1;
+        while (j < lines.size() && (lines[j].rfind("sql: ", 0) == 0 || lines[j].rfind("params: ", 0) == 0 ||
+                                    lines[j].rfind("error: ", 0) == 0))
+            expect += lines[j++] + "\n";
+        std::string got = compile_render(q);
+        ++cases;
+        if (!update) {
+            EXPECT_EQ(got, expect) << "query: " << q;
+        }
+        rewritten += l + "\n" + got;
+    }
+    EXPECT_GT(cases, 30);
+    if (update) {
+        std::ofstream(path) << rewritten;
+        GTEST_SKIP() << "golden file rewritten";
+    }
+}
+
+TEST(query_parse, error_points_at_column) {
+    query::query_error err;
+    auto r = query::parse("user.name:alice AND (source.ip:1.2.3.4", &err);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(err.column, 21);
+    std::string rendered = err.render("user.name:alice AND (source.ip:1.2.3.4");
+    EXPECT_NE(rendered.find("at column 21"), std::string::npos);
+    EXPECT_NE(rendered.find("\n                      ^"), std::string::npos) << rendered;
+}
+
+TEST(query_parse, time_specs) {
+    timestamp_ns now = 1'700'000'000LL * k_ns_per_sec, t = 0;
+    ASSERT_TRUE(query::parse_time_spec("-24h", now, t));
+    EXPECT_EQ(t, now - 86400LL * k_ns_per_sec);
+    ASSERT_TRUE(query::parse_time_spec("2024-03-01", now, t));
+    EXPECT_EQ(format_rfc3339(t), "2024-03-01T00:00:00Z");
+    ASSERT_TRUE(query::parse_time_spec("2024-03-01T10:00:00+09:00", now, t));
+    EXPECT_EQ(format_rfc3339(t), "2024-03-01T01:00:00Z");
+    EXPECT_FALSE(query::parse_time_spec("yesterday", now, t));
+    EXPECT_FALSE(query::parse_time_spec("-3x", now, t));
+}
+
+// Queries run on a real store ------------------------------------------------------------------
+
+namespace {
+
+struct store_fixture : ::testing::Test {
+    fs::path dir;
+    std::unique_ptr<store::store> db;
+    timestamp_ns t0 = 1'709'251'200LL * k_ns_per_sec;  // 2024-03-01T00:00:00Z
+
+    void SetUp() override {
+        std::random_device rd;
+        dir = fs::temp_directory_path() / ("mimamori_query_" + std::to_string(rd()));
+        fs::create_directories(dir);
+        auto s = store::open_sqlite({.path = (dir / "q.db").string()});
+        ASSERT_TRUE(s.ok()) << s.err().message;
+        db = std::move(s.value());
+        event_batch b;
+        struct row {
+            int minute;
+            const char* ip;
+            const char* user;
+            const char* outcome;
+            const char* port;
+            const char* raw;
+            const char* event_id;
+        };
+        const row rows[] = {
+            {0, "10.0.0.1", "alice", "failure", "22", "sshd: Failed password for alice from 10.0.0.1", nullptr},
+            {1, "10.0.0.1", "alice", "failure", "22", "sshd: Failed password for alice from 10.0.0.1", nullptr},
+            {2, "10.0.0.1", "root", "failure", "22", "sshd: Failed password for root from 10.0.0.1", nullptr},
+            {3, "10.0.0.2", "bob", "success", "22", "sshd: Accepted password for bob from 10.0.0.2", nullptr},
+            {4, "10.0.0.3", "carol d", "failure", "443", "web: login failed for carol d", nullptr},
+            {5, "10.0.0.3", "admin", "success", "8080", "web: admin login ok timeout=0", "4624"},
+            {6, "10.0.0.4", "admin", "failure", "3389", "rdp: logon failure", "4625"},
+        };
+        for (const auto& r : rows) {
+            auto& e = b.begin();
+            e.ts = t0 + r.minute * 60LL * k_ns_per_sec;
+            e.source_type = r.event_id ? "windows.security" : "linux.auth";
+            e.raw = b.copy(r.raw);
+            b.add(f::source_ip, r.ip);
+            b.add(f::user_name, r.user);
+            b.add(f::event_outcome, r.outcome);
+            b.add(f::destination_port, r.port);
+            b.add(f::host_name, "srv1");
+            static const field_id k_event_id = intern("EventID");
+            if (r.event_id) b.add(k_event_id, r.event_id, value_kind::number);
+            b.add(f::tags, "t1");
+            b.add(f::tags, r.minute % 2 ? "odd" : "even");
+            b.commit();
+        }
+        ASSERT_TRUE(db->append(b, {}, {}).ok());
+    }
+    void TearDown() override {
+        db.reset();
+        fs::remove_all(dir);
+    }
+
+    query::search_result run(const std::string& q, query::time_range tr = {}) {
+        auto r = query::run(*db, q, tr);
+        EXPECT_TRUE(r.ok()) << q << ": " << (r.ok() ? "" : r.err().message);
+        return r.ok() ? std::move(r.value()) : query::search_result{};
+    }
+    std::size_t count(const std::string& q) { return run(q).json_rows.size(); }
+};
+
+}  // namespace
+
+TEST_F(store_fixture, field_filters) {
+    EXPECT_EQ(count("user.name:alice"), 2u);
+    EXPECT_EQ(count("user.name:alice AND event.outcome:failure"), 2u);
+    EXPECT_EQ(count("event.outcome:failure"), 5u);
+    EXPECT_EQ(count("NOT event.outcome:failure"), 2u);
+    EXPECT_EQ(count("-event.outcome:failure"), 2u);
+    EXPECT_EQ(count("user.name:a*"), 4u);
+    EXPECT_EQ(count("user.name:\"carol d\""), 1u);
+    EXPECT_EQ(count("user.name:(alice OR bob)"), 3u);
+    EXPECT_EQ(count("source.ip:10.0.0.1 OR source.ip:10.0.0.4"), 4u);
+    EXPECT_EQ(count("event.dataset:windows.security"), 2u);
+    EXPECT_EQ(count("*"), 7u);
+}
+
+TEST_F(store_fixture, ranges_and_json_fields) {
+    EXPECT_EQ(count("destination.port:[1 TO 1024]"), 5u);
+    EXPECT_EQ(count("destination.port:{22 TO 3389}"), 1u);
+    EXPECT_EQ(count("destination.port:>=3389"), 2u);
+    EXPECT_EQ(count("EventID:4625"), 1u);
+    EXPECT_EQ(count("EventID:[4600 TO 4700]"), 2u);
+    EXPECT_EQ(count("EventID:*"), 2u);
+    EXPECT_EQ(count("tags:odd"), 3u);
+    EXPECT_EQ(count("tags:ev*"), 4u);
+    EXPECT_EQ(count("@timestamp:[2024-03-01T00:02:00Z TO 2024-03-01T00:04:00Z}"), 2u);
+    EXPECT_EQ(count("@timestamp:2024-03-01"), 7u);
+    EXPECT_EQ(count("@timestamp:2024-03-02"), 0u);
+}
+
+TEST_F(store_fixture, free_text) {
+    EXPECT_EQ(count("Failed"), 4u);  // free text ignores case
+    EXPECT_EQ(count("\"Failed password\""), 3u);
+    EXPECT_EQ(count("password -root"), 3u);
+    EXPECT_EQ(count("fail*"), 5u);  // Failed ×3, failed, failure
+    EXPECT_EQ(count("Failed user.name:root"), 1u);
+    EXPECT_EQ(count("10.0.0.1"), 3u);  // tokenised as a phrase of numbers
+    EXPECT_EQ(count("\"'; DROP TABLE events; --\""), 0u);
+    EXPECT_EQ(count("*"), 7u);
+}
+
+TEST_F(store_fixture, time_range_from_outside) {
+    query::time_range tr;
+    tr.from = t0 + 2 * 60LL * k_ns_per_sec;
+    tr.to = t0 + 5 * 60LL * k_ns_per_sec;
+    EXPECT_EQ(run("*", tr).json_rows.size(), 3u);
+    EXPECT_EQ(run("event.outcome:failure", tr).json_rows.size(), 2u);
+}
+
+TEST_F(store_fixture, stats_sort_head_fields) {
+    auto r = run("event.outcome:failure | stats count() by source.ip");
+    ASSERT_EQ(r.columns, (std::vector<std::string>{"source.ip", "count"}));
+    ASSERT_EQ(r.cells.size(), 3u);
+    EXPECT_EQ(r.cells[0], (std::vector<std::string>{"10.0.0.1", "3"}));
+    EXPECT_EQ(r.json_rows[0], R"({"source.ip":"10.0.0.1","count":3})");
+
+    r = run("* | stats count() as n, dc(user.name) by source.ip | sort -n, source.ip | head 2");
+    ASSERT_EQ(r.cells.size(), 2u);
+    EXPECT_EQ(r.cells[0], (std::vector<std::string>{"10.0.0.1", "3", "2"}));
+    EXPECT_EQ(r.cells[1], (std::vector<std::string>{"10.0.0.3", "2", "2"}));
+
+    r = run("* | stats count() by EventID | sort EventID");
+    ASSERT_EQ(r.cells.size(), 3u);
+    EXPECT_EQ(r.cells[0], (std::vector<std::string>{"", "5"}));
+    EXPECT_EQ(r.cells[2], (std::vector<std::string>{"4625", "1"}));
+
+    r = run("* | stats max(destination.port), sum(destination.port) by event.dataset | sort event.dataset");
+    ASSERT_EQ(r.cells.size(), 2u);
+    EXPECT_EQ(r.cells[0], (std::vector<std::string>{"linux.auth", "443", "531"}));
+
+    r = run("user.name:alice | fields @timestamp, source.ip, tags | head 1");
+    ASSERT_EQ(r.cells.size(), 1u);
+    EXPECT_EQ(r.cells[0], (std::vector<std::string>{"2024-03-01T00:01:00Z", "10.0.0.1", "t1"}));
+    EXPECT_EQ(r.json_rows[0], R"({"@timestamp":"2024-03-01T00:01:00Z","source.ip":"10.0.0.1","tags":"t1"})");
+
+    r = run("* | sort destination.port | head 1");
+    ASSERT_EQ(r.json_rows.size(), 1u);
+    EXPECT_NE(r.json_rows[0].find("\"destination.port\":22"), std::string::npos);
+}
+
+TEST_F(store_fixture, events_come_back_newest_first_as_json) {
+    auto r = run("user.name:alice");
+    ASSERT_EQ(r.json_rows.size(), 2u);
+    EXPECT_EQ(r.cells[0][0], "2024-03-01T00:01:00Z");
+    EXPECT_EQ(r.json_rows[1],
+              R"({"@timestamp":"2024-03-01T00:00:00Z","event.dataset":"linux.auth","source.ip":"10.0.0.1",)"
+              R"("user.name":"alice","event.outcome":"failure","destination.port":22,"host.name":"srv1",)"
+              R"("tags":["t1","even"],"event.original":"sshd: Failed password for alice from 10.0.0.1"})");
+    auto table = query::render_table(r);
+    EXPECT_NE(table.find("@timestamp"), std::string::npos);
+}
