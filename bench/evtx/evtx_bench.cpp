@@ -1,0 +1,158 @@
+// evtx_bench: events/s reading EVTX files with our reader or with libevtx's record API.
+//
+//   evtx_bench [--mode ours|libevtx-xml|libevtx-values] [--runs N] [--dump] [--count] FILE...
+//
+// --dump prints every event as NDJSON (ours only) and --count prints "<events> <file>" per file:
+// both are for checking output, not timing. Timing runs read every file N times (default 3) and
+// print the median run: "mode=… events=… seconds=… events_per_s=… mb_per_s=…".
+// libevtx-xml renders each record's XML (what evtxexport does); libevtx-values uses the
+// per-record accessors (event id, level, strings), which do not give EventData names.
+#include <libevtx.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include "core/event.hpp"
+#include "ingest/evtx.hpp"
+
+using namespace mimamori;
+
+namespace {
+
+std::uint64_t read_ours(const std::string& path, bool dump, std::uint64_t& fields) {
+    event_batch batch;
+    ingest::evtx::file_stats st;
+    ingest::evtx::reader_options ro;
+    std::string line;
+    parse::options opts;
+    auto s = ingest::evtx::read_file(path, opts, ro, batch, [&](event_batch& b) {
+        for (const auto& e : b.events()) {
+            fields += e.field_count;
+            if (dump) {
+                line.clear();
+                write_event_json(b, e, line);
+                line.push_back('\n');
+                std::fwrite(line.data(), 1, line.size(), stdout);
+            }
+        }
+    }, st);
+    if (!s) std::fprintf(stderr, "%s: %s\n", path.c_str(), s.err().message.c_str());
+    return st.records;
+}
+
+std::uint64_t read_libevtx(const std::string& path, bool xml) {
+    libevtx_file_t* f = nullptr;
+    libevtx_error_t* err = nullptr;
+    std::uint64_t n = 0;
+    if (libevtx_file_initialize(&f, &err) != 1) return 0;
+    if (libevtx_file_open(f, path.c_str(), LIBEVTX_OPEN_READ, &err) != 1) {
+        libevtx_error_free(&err);
+        libevtx_file_free(&f, nullptr);
+        return 0;
+    }
+    int count = 0;
+    libevtx_file_get_number_of_records(f, &count, &err);
+    std::vector<std::uint8_t> buf(1 << 16);
+    for (int i = 0; i < count; ++i) {
+        libevtx_record_t* r = nullptr;
+        if (libevtx_file_get_record_by_index(f, i, &r, &err) != 1) {
+            libevtx_error_free(&err);
+            continue;
+        }
+        if (xml) {
+            size_t sz = 0;
+            if (libevtx_record_get_utf8_xml_string_size(r, &sz, &err) == 1) {
+                if (sz > buf.size()) buf.resize(sz);
+                libevtx_record_get_utf8_xml_string(r, buf.data(), sz, &err);
+            }
+        } else {
+            std::uint32_t id = 0;
+            std::uint8_t level = 0;
+            int strings = 0;
+            libevtx_record_get_event_identifier(r, &id, &err);
+            libevtx_record_get_event_level(r, &level, &err);
+            if (libevtx_record_get_number_of_strings(r, &strings, &err) == 1) {
+                for (int s = 0; s < strings; ++s) {
+                    size_t sz = 0;
+                    if (libevtx_record_get_utf8_string_size(r, s, &sz, &err) != 1) continue;
+                    if (sz > buf.size()) buf.resize(sz);
+                    libevtx_record_get_utf8_string(r, s, buf.data(), sz, &err);
+                }
+            }
+            size_t sz = 0;
+            if (libevtx_record_get_utf8_computer_name_size(r, &sz, &err) == 1 && sz <= buf.size())
+                libevtx_record_get_utf8_computer_name(r, buf.data(), sz, &err);
+        }
+        if (err) libevtx_error_free(&err);
+        ++n;
+        libevtx_record_free(&r, nullptr);
+    }
+    libevtx_file_close(f, nullptr);
+    libevtx_file_free(&f, nullptr);
+    return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string mode = "ours";
+    int runs = 3;
+    bool dump = false, count = false;
+    std::vector<std::string> files;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--mode" && i + 1 < argc) mode = argv[++i];
+        else if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+        else if (a == "--dump") dump = true;
+        else if (a == "--count") count = true;
+        else files.push_back(a);
+    }
+    if (files.empty() || (mode != "ours" && mode != "libevtx-xml" && mode != "libevtx-values")) {
+        std::fprintf(stderr, "usage: evtx_bench [--mode ours|libevtx-xml|libevtx-values] [--runs N] [--dump] [--count] FILE...\n");
+        return 2;
+    }
+    auto one = [&](const std::string& f, std::uint64_t& fields) -> std::uint64_t {
+        if (mode == "ours") return read_ours(f, dump, fields);
+        return read_libevtx(f, mode == "libevtx-xml");
+    };
+    if (dump || count) {
+        for (const auto& f : files) {
+            std::uint64_t fields = 0;
+            std::uint64_t n = one(f, fields);
+            if (count) std::printf("%llu %s\n", static_cast<unsigned long long>(n), f.c_str());
+        }
+        return 0;
+    }
+    std::uint64_t bytes = 0;
+    for (const auto& f : files) {
+        struct stat sb {};
+        if (::stat(f.c_str(), &sb) == 0) bytes += static_cast<std::uint64_t>(sb.st_size);
+    }
+    std::vector<double> secs;
+    std::uint64_t events = 0, fields = 0;
+    for (int r = 0; r < runs; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        std::uint64_t n = 0;
+        fields = 0;
+        for (const auto& f : files) n += one(f, fields);
+        secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (r > 0 && n != events) {
+            std::fprintf(stderr, "run %d read %llu events, run 0 read %llu\n", r, static_cast<unsigned long long>(n),
+                         static_cast<unsigned long long>(events));
+            return 1;
+        }
+        events = n;
+    }
+    std::sort(secs.begin(), secs.end());
+    double med = secs[secs.size() / 2];
+    std::printf("mode=%s events=%llu fields=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f runs=%d\n", mode.c_str(),
+                static_cast<unsigned long long>(events), static_cast<unsigned long long>(fields), med, events / med,
+                bytes / med / 1e6, runs);
+    return 0;
+}
