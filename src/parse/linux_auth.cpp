@@ -163,6 +163,14 @@ void pam_kv_users(event_batch& b, sv kv) {
 bool parse_pam(sv m, event_batch& b) {
     if (consume(m, "PAM ")) {
         // "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=IP  user=X"
+        if (consume(m, "service(")) {
+            // "PAM service(sshd) ignoring max retries; 6 > 3": the client kept guessing
+            sv service = txt::take_until(m, ')');
+            if (!consume(m, " ignoring max retries")) return false;
+            mark(b, k_cat_auth, "pam_max_retries", k_failure);
+            add_if(b, k_f_pam_service, service);
+            return true;
+        }
         sv n = txt::take_digits(m);
         if (n.empty() || !consume(m, " more authentication failure")) return false;
         mark(b, k_cat_auth, "pam_more_failures", k_failure);

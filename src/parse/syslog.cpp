@@ -104,14 +104,29 @@ bool parse_tag(sv s, sv& name, sv& pid, sv& rest) {
     return false;
 }
 
+// Host names, IPv4/IPv6 addresses (with a %zone), FQDNs.
+inline bool host_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == ':' || c == '%';
+}
+
 // Host and tag after the timestamp. The host is optional when the first word is clearly a tag.
-void parse_host_tag(sv h, sv& host, sv& prog, sv& pid, sv& msg) {
+// False when the first word cannot be a host (then nothing is set but msg = h).
+bool parse_host_tag(sv h, sv& host, sv& prog, sv& pid, sv& msg) {
     h = txt::ltrim(h);
-    if (parse_tag(h, prog, pid, msg)) return;
+    if (parse_tag(h, prog, pid, msg)) return true;
     std::size_t sp = h.find(' ');
-    host = h.substr(0, sp);
+    sv word = h.substr(0, sp);
+    for (char c : word) {
+        if (!host_char(c)) {
+            msg = h;
+            return false;
+        }
+    }
+    host = word;
     sv rest = sp == sv::npos ? sv{} : txt::ltrim(h.substr(sp + 1));
     if (!parse_tag(rest, prog, pid, msg)) msg = rest;
+    return true;
 }
 
 // Field ids of the envelope's own native fields.
@@ -463,6 +478,7 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
 
     timestamp_ns ts = k_no_time;
     sv rest;
+    bool need_host = false;  // an ISO stamp alone is not enough to call a line syslog
     if (is_digit(c0)) {
         // rsyslog high precision: 2024-03-01T12:00:05.123456+09:00
         if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't')) {
@@ -488,6 +504,7 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
             }
             ts = t;
             rest = sp == sv::npos ? sv{} : s.substr(sp + 1);
+            need_host = pri < 0;
         }
     } else if (s.size() >= 4 && s[3] == ' ' && month3(s.data()) != 0) {
         // RFC 3164: "Nov  2 15:40:14", "Nov 02 2024 15:40:14", "Nov 2 15:40:14.123 2024"
@@ -562,15 +579,18 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
         return parse_status::not_mine;
     }
 
+    syslog_envelope env;
+    sv msg;
+    // "2024-01-01T00:00:00Z | 401 | …" is some application's own log, not syslog.
+    if (!parse_host_tag(rest, env.host, env.program, env.pid, msg) && need_host)
+        return parse_status::not_mine;
+    if (need_host && env.host.empty() && env.program.empty()) return parse_status::not_mine;
     e.ts = ts;
     e.source_type = "syslog";
     if (pri >= 0) {
         b.add(f::log_syslog_facility_code, k_codes[pri >> 3]);
         b.add(f::log_syslog_severity_code, k_codes[pri & 7]);
     }
-    syslog_envelope env;
-    sv msg;
-    parse_host_tag(rest, env.host, env.program, env.pid, msg);
     add_if(b, f::host_name, env.host);
     add_if(b, f::process_name, env.program);
     if (txt::all_digits(env.pid) && env.pid.size() <= 10)

@@ -309,6 +309,11 @@ TEST(SyslogEnvelope, OtherFormatsAreNotMine) {
               parse::parse_status::not_mine);
     EXPECT_EQ(raw_status("2024-03-01 12:00:00,123 INFO main started"), parse::parse_status::not_mine);
     EXPECT_EQ(raw_status("May the force be with you"), parse::parse_status::not_mine);
+    EXPECT_EQ(raw_status("2023-12-27T22:38:09Z | 401 |     279.715µs |    10.1.2.3 | POST"),
+              parse::parse_status::not_mine);
+    EXPECT_EQ(raw_status("2023-04-06T09:05:54,991Z [http-nio-8080-exec-9] WARN  o.a.g.r.auth - x"),
+              parse::parse_status::not_mine);
+    EXPECT_EQ(raw_status("2023-04-06T09:05:54Z"), parse::parse_status::not_mine);
     EXPECT_EQ(raw_status("<Event xmlns='x'>"), parse::parse_status::not_mine);
     EXPECT_EQ(raw_status(""), parse::parse_status::not_mine);
     EXPECT_EQ(raw_status("Mar 1, 2024 10:00:00 AM org.apache.Foo bar"), parse::parse_status::not_mine);
@@ -363,7 +368,7 @@ TEST(SyslogEnvelope, CrowdsecSamplesParseAsSyslog) {
 
     parse::options opts;
     auto set = parse::parser_set::create(opts);
-    ASSERT_TRUE(set.ok());
+    ASSERT_TRUE(set.ok()) << set.err().message;
     const int syslog_index = set->index_of("syslog");
     ASSERT_GE(syslog_index, 0);
     std::size_t total = 0, good = 0;
