@@ -199,10 +199,8 @@ private:
     // any other object is one event.
     std::size_t object_or_records(std::string_view s, std::size_t start) {
         std::size_t end = skip_value(s, start);
-        if (end == std::string_view::npos) {
-            rest_malformed(s, start, "invalid JSON: the file ends inside an object");
-            return std::string_view::npos;
-        }
+        const bool truncated = end == std::string_view::npos;
+        if (truncated) end = s.size();  // still read the records before the cut
         std::size_t records = std::string_view::npos;
         std::size_t i = skip_ws(s, start + 1);
         while (i < end && s[i] == '"') {
@@ -212,7 +210,10 @@ private:
             i = skip_ws(s, kend);
             if (i >= end || s[i] != ':') break;
             i = skip_ws(s, i + 1);
-            if (key == "Records" && i < end && s[i] == '[') records = i;
+            if (key == "Records" && i < end && s[i] == '[') {
+                records = i;
+                break;
+            }
             std::size_t vend = skip_value(s, i);
             if (vend == std::string_view::npos || vend > end) break;
             i = skip_ws(s, vend);
@@ -220,11 +221,16 @@ private:
             else break;
         }
         if (records == std::string_view::npos) {
+            if (truncated) {
+                rest_malformed(s, start, "invalid JSON: the file ends inside an object");
+                return std::string_view::npos;
+            }
             element(s, start, end);
             return end;
         }
+        // Keys after "Records" (none in CloudTrail files) are not read.
         std::size_t after = array(s.substr(0, end), records, "invalid JSON: expected ',' or ']' between records");
-        if (after == std::string_view::npos) return end;  // the broken part was reported
+        if (after == std::string_view::npos || truncated) return std::string_view::npos;
         return end;
     }
 
