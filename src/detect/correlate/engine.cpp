@@ -486,7 +486,18 @@ struct engine::impl {
 
     // ---- processing ----------------------------------------------------------------------
 
+    int depth = 0;  // > 0 while a chained hit is being processed inside another update
+
     void process(pending& p, std::vector<hit>& out) {
+        ++depth;
+        process_one(p, out);
+        if (--depth == 0 && cap_check_due) {
+            cap_check_due = false;
+            if (total_bytes() > opt.memory_cap) enforce_cap(out);
+        }
+    }
+
+    void process_one(pending& p, std::vector<hit>& out) {
         if (processed != k_no_time && p.ts < processed) ++counters.late;
         // Windows of lt/lte conditions that ended before this input close first.
         run_closes(p.ts, out);
@@ -747,10 +758,11 @@ struct engine::impl {
         ++r.st.hits;
         out.push_back(h);
         // Chains: this hit is an input of the correlations that reference this one.
+        if (r.chained.empty()) return;
+        const auto group = out.back().group;
         for (const subscription& sub : r.chained) {
-            const hit& hh = out.back();
             auto get = [&](field_id, const std::string& name) -> std::string_view {
-                for (const auto& [k, v] : hh.group)
+                for (const auto& [k, v] : group)
                     if (k == name) return v;
                 return {};
             };
@@ -822,11 +834,11 @@ struct engine::impl {
     }
 
     std::uint64_t inserts_since_check = 0;
-    void maybe_enforce_cap(std::vector<hit>& out) {
-        // Summing every table's bytes costs a little; do it every 256 new groups.
-        if ((++inserts_since_check & 255) != 0) return;
-        if (total_bytes() <= opt.memory_cap) return;
-        enforce_cap(out);
+    bool cap_check_due = false;
+    // Summing every table's bytes costs a little: check every 256 new groups, and only once
+    // the outermost update is done (eviction moves states that an update may still hold).
+    void maybe_enforce_cap(std::vector<hit>&) {
+        if ((++inserts_since_check & 255) == 0) cap_check_due = true;
     }
 
     template <typename S>
