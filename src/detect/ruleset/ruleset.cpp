@@ -4,11 +4,14 @@
 #include <hs/hs.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -48,26 +51,43 @@ struct bpred {
     std::vector<field_id> ids, other;
 };
 
+struct accept {
+    std::uint32_t source = 0;              // index into impl::sources
+    std::vector<std::uint32_t> eids;       // empty = any
+};
+
 struct placement {
     std::uint32_t rule = 0;
-    std::uint32_t source = 0;  // index into impl::sources
+    std::vector<accept> accepts;  // the sources (and EventIDs) this placement is for
     std::vector<instr> prog;
     std::vector<field_id> key_fields;
     std::vector<std::uint32_t> pmap;  // rule predicate → bucket predicate
 };
 
+// A literal pattern of a literal database: which predicate it stands for and where it must sit.
+struct lit_info {
+    std::uint32_t pred = 0;
+    std::uint32_t len = 0;
+    bool at_start = false, at_end = false;
+};
+
+// One Hyperscan database: the patterns of every predicate on one field. Pure literals (the
+// bulk: contains/startswith/endswith/equals without inner wildcards) go to a literal database,
+// which compiles far faster than the same strings as regexes; anchors are checked on match.
 struct pattern_job {
     field_id field = 0;  // k_no_field: the keyword database
+    bool literal = false;
     std::vector<std::string> exprs;
-    std::vector<unsigned> flags, ids;
+    std::vector<unsigned> flags, ids;  // literal: ids[i] == i, an index into info
+    std::vector<lit_info> info;
     hs_database_t* db = nullptr;
 };
 
 struct bucket {
     std::vector<bpred> preds;
     std::vector<pattern_job> jobs;
-    std::vector<std::int32_t> slot;  // field id → index into jobs, -1
-    std::int32_t keyword_job = -1;
+    std::vector<std::array<std::int32_t, 2>> slot;  // field id → (regex job, literal job), -1 = none
+    std::array<std::int32_t, 2> keyword_job{-1, -1};
     std::vector<std::uint32_t> placements;
     std::vector<std::vector<std::uint32_t>> triggers;  // pred → placements woken by it
     std::vector<std::uint32_t> always;                 // placements that may match with no bit set
@@ -230,7 +250,8 @@ struct ruleset::impl {
 
 struct ruleset::scratch::state {
     hs_scratch_t* hs = nullptr;
-    std::uint32_t epoch = 0;
+    std::uint32_t epoch = 0;        // one per (event, bucket) pass
+    std::uint32_t event_epoch = 0;  // one per event
     std::vector<std::uint32_t> bit_epoch;     // per bucket pred: == epoch → true (Hyperscan)
     std::vector<std::uint32_t> memo_epoch;    // per bucket pred: == epoch → direct value cached
     std::vector<std::uint8_t> memo_val;
@@ -264,6 +285,7 @@ std::uint64_t jobs_key(const std::vector<bucket>& buckets) {
         h = sigma::fnv1a("B", h);
         for (const auto& j : b.jobs) {
             h = sigma::fnv1a(std::string_view(reinterpret_cast<const char*>(&j.field), sizeof j.field), h);
+            h = sigma::fnv1a(j.literal ? "L" : "R", h);
             for (std::size_t i = 0; i < j.exprs.size(); ++i) {
                 h = sigma::fnv1a(j.exprs[i], h);
                 unsigned fi[2] = {j.flags[i], j.ids[i]};
@@ -359,6 +381,27 @@ void save_cache(const std::string& file, std::uint64_t key, const std::vector<bu
 
 // Compile one job; patterns Hyperscan rejects turn their predicate into a direct one.
 bool compile_job(pattern_job& j, bucket& b, ruleset_stats& st) {
+    if (j.literal) {
+        std::vector<const char*> ex;
+        std::vector<std::size_t> lens;
+        for (const auto& e : j.exprs) {
+            ex.push_back(e.data());
+            lens.push_back(e.size());
+        }
+        hs_compile_error_t* err = nullptr;
+        auto t0 = std::chrono::steady_clock::now();
+        auto rc = hs_compile_lit_multi(ex.data(), j.flags.data(), j.ids.data(), lens.data(),
+                                       static_cast<unsigned>(ex.size()), HS_MODE_BLOCK, nullptr, &j.db, &err);
+        if (std::getenv("MIMAMORI_SIGMA_DEBUG"))
+            std::fprintf(stderr, "lit field=%s n=%zu %.3fs\n", j.field == k_no_field ? "(keywords)" : std::string(field_name(j.field)).c_str(),
+                         ex.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (rc != HS_SUCCESS) {
+            hs_free_compile_error(err);
+            return false;
+        }
+        st.patterns += ex.size();
+        return true;
+    }
     for (;;) {
         std::vector<const char*> ex;
         std::vector<unsigned> flags, ids;
@@ -380,8 +423,13 @@ bool compile_job(pattern_job& j, bucket& b, ruleset_stats& st) {
             return true;
         }
         hs_compile_error_t* err = nullptr;
-        if (hs_compile_multi(ex.data(), flags.data(), ids.data(), static_cast<unsigned>(ex.size()), HS_MODE_BLOCK,
-                             nullptr, &j.db, &err) == HS_SUCCESS) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto rc = hs_compile_multi(ex.data(), flags.data(), ids.data(), static_cast<unsigned>(ex.size()), HS_MODE_BLOCK,
+                                   nullptr, &j.db, &err);
+        if (std::getenv("MIMAMORI_SIGMA_DEBUG"))
+            std::fprintf(stderr, "job field=%s n=%zu %.3fs\n", j.field == k_no_field ? "(keywords)" : std::string(field_name(j.field)).c_str(),
+                         ex.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        if (rc == HS_SUCCESS) {
             st.patterns += ex.size();
             return true;
         }
@@ -410,7 +458,7 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
     std::unordered_map<const event_source*, std::uint32_t> src_index;
     struct request {
         std::uint32_t rule, source;
-        std::optional<std::vector<std::uint32_t>> eids;  // nullopt = any
+        std::vector<std::uint32_t> eids;  // empty = any
     };
     std::vector<request> reqs;
     for (std::uint32_t r = 0; r < m->rules.size(); ++r) {
@@ -424,71 +472,91 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
         for (const auto& s : *srcs) {
             auto [it, fresh] = src_index.emplace(&s, static_cast<std::uint32_t>(m->sources.size()));
             if (fresh) m->sources.push_back(s);
-            request q{r, it->second, std::nullopt};
+            request q{r, it->second, {}};
             if (!s.event_ids.empty()) {
-                std::vector<std::uint32_t> e;
                 for (auto id : s.event_ids)
-                    if (!req || req->count(id)) e.push_back(id);
-                if (e.empty()) continue;  // the rule asks for EventIDs this source never has
-                q.eids = std::move(e);
+                    if (!req || req->count(id)) q.eids.push_back(id);
+                if (q.eids.empty()) continue;  // the rule asks for EventIDs this source never has
             } else if (req) {
-                q.eids = std::vector<std::uint32_t>(req->begin(), req->end());
+                q.eids.assign(req->begin(), req->end());
             }
             m->rule_mapped[r] = true;
             reqs.push_back(std::move(q));
         }
     }
 
-    // Buckets: one per (source type, EventID named by any rule) plus one per source type for
-    // every other EventID. Rules that accept any EventID go to all buckets of their type.
-    auto bucket_for = [&](const std::string& type, std::optional<std::uint32_t> eid) {
-        auto& te = m->types[type];
-        std::int32_t* slot;
-        if (eid) {
-            auto [it, fresh] = te.by_eid.emplace(*eid, 0u);
-            if (!fresh) return it->second;
-            it->second = static_cast<std::uint32_t>(m->buckets.size());
-            m->buckets.emplace_back();
-            return it->second;
+    // Keys are (source type, EventID) or (source type, any). The keys one rule needs are put
+    // into one bucket (union-find), so a rule is compiled once per bucket, not once per key:
+    // process_creation rules share one bucket for Sysmon 1 and Security 4688.
+    std::unordered_map<std::string, std::uint32_t> key_index;
+    std::vector<std::uint32_t> parent;
+    std::vector<std::pair<std::string, std::int64_t>> key_of;  // (type, eid or -1)
+    auto key = [&](const std::string& type, std::int64_t eid) {
+        std::string k = type + "#" + std::to_string(eid);
+        auto [it, fresh] = key_index.emplace(k, static_cast<std::uint32_t>(parent.size()));
+        if (fresh) {
+            parent.push_back(it->second);
+            key_of.emplace_back(type, eid);
         }
-        slot = &te.any;
-        if (*slot < 0) {
-            *slot = static_cast<std::int32_t>(m->buckets.size());
-            m->buckets.emplace_back();
-        }
-        return static_cast<std::uint32_t>(*slot);
+        return it->second;
     };
-    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> members;  // bucket → (rule, source)
-    auto add_member = [&](std::uint32_t b, std::uint32_t rule, std::uint32_t src) {
-        if (members.size() <= b) members.resize(b + 1);
-        members[b].emplace_back(rule, src);
+    std::function<std::uint32_t(std::uint32_t)> find = [&](std::uint32_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
     };
-    for (const auto& q : reqs)
-        if (q.eids)
-            for (auto e : *q.eids) add_member(bucket_for(m->sources[q.source].source_type, e), q.rule, q.source);
-    for (const auto& q : reqs) {
-        if (q.eids) continue;
+    std::vector<std::uint32_t> req_first_key(reqs.size());
+    std::vector<std::vector<std::uint32_t>> rule_keys(m->rules.size());
+    for (std::size_t qi = 0; qi < reqs.size(); ++qi) {
+        const auto& q = reqs[qi];
         const auto& type = m->sources[q.source].source_type;
-        add_member(bucket_for(type, std::nullopt), q.rule, q.source);
-        for (const auto& [eid, b] : m->types[type].by_eid) add_member(b, q.rule, q.source);
+        if (q.eids.empty()) rule_keys[q.rule].push_back(key(type, -1));
+        for (auto e : q.eids) rule_keys[q.rule].push_back(key(type, e));
     }
-    members.resize(m->buckets.size());
+    for (const auto& ks : rule_keys)
+        for (std::size_t i = 1; i < ks.size(); ++i) parent[find(ks[i])] = find(ks[0]);
+    std::unordered_map<std::uint32_t, std::uint32_t> bucket_of_root;
+    for (std::uint32_t k = 0; k < parent.size(); ++k) {
+        auto [it, fresh] = bucket_of_root.emplace(find(k), static_cast<std::uint32_t>(m->buckets.size()));
+        if (fresh) m->buckets.emplace_back();
+        auto& te = m->types[key_of[k].first];
+        if (key_of[k].second < 0) te.any = static_cast<std::int32_t>(it->second);
+        else te.by_eid[static_cast<std::uint32_t>(key_of[k].second)] = it->second;
+    }
+    // Per bucket: rule → the requests (sources) that brought it there.
+    std::vector<std::map<std::uint32_t, std::vector<std::uint32_t>>> members(m->buckets.size());
+    for (std::uint32_t qi = 0; qi < reqs.size(); ++qi) {
+        const auto& q = reqs[qi];
+        const auto& type = m->sources[q.source].source_type;
+        std::uint32_t k = q.eids.empty() ? key(type, -1) : key(type, q.eids[0]);
+        members[bucket_of_root[find(k)]][q.rule].push_back(qi);
+    }
 
     // Predicates and programs per bucket.
     for (std::uint32_t bi = 0; bi < m->buckets.size(); ++bi) {
         auto& b = m->buckets[bi];
-        std::sort(members[bi].begin(), members[bi].end());
         std::unordered_map<std::string, std::uint32_t> keys;
-        for (const auto& [r, si] : members[bi]) {
+        for (const auto& [r, qis] : members[bi]) {
             const auto& rule = m->rules[r];
-            const auto& src = m->sources[si];
+            placement pl;
+            pl.rule = r;
+            // Field names as every source of this rule in this bucket spells them.
+            sigma::field_aliases aliases;
+            for (auto qi : qis) {
+                const auto& q = reqs[qi];
+                pl.accepts.push_back({q.source, q.eids});
+                for (const auto& [k, vs] : m->sources[q.source].aliases.renames) {
+                    auto& dst = aliases.renames[k];
+                    for (const auto& v : vs)
+                        if (std::find(dst.begin(), dst.end(), v) == dst.end()) dst.push_back(v);
+                }
+            }
             std::vector<std::uint32_t> pmap(rule.preds.size());
             for (std::size_t pi = 0; pi < rule.preds.size(); ++pi) {
                 const auto& p = rule.preds[pi];
                 bpred bp;
                 bp.p = &p;
-                if (p.kind != pred_kind::keyword) bp.ids = sigma::resolve_field(p.field, &src.aliases);
-                if (p.kind == pred_kind::fieldref) bp.other = sigma::resolve_field(p.other_field, &src.aliases);
+                if (p.kind != pred_kind::keyword) bp.ids = sigma::resolve_field(p.field, &aliases);
+                if (p.kind == pred_kind::fieldref) bp.other = sigma::resolve_field(p.other_field, &aliases);
                 std::string k = p.key() + "@";
                 for (auto id : bp.ids) k += std::to_string(id) + ",";
                 k += "@";
@@ -502,59 +570,84 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                 }
                 pmap[pi] = it->second;
             }
-            placement pl;
-            pl.rule = r;
-            pl.source = si;
             emit(rule, rule.root, pmap, pl.prog);
             pl.pmap = std::move(pmap);
             for (const auto& f : rule.key_fields) {
-                auto ids = sigma::resolve_field(f, &src.aliases);
+                auto ids = sigma::resolve_field(f, &aliases);
                 pl.key_fields.insert(pl.key_fields.end(), ids.begin(), ids.end());
             }
             b.placements.push_back(static_cast<std::uint32_t>(m->placements.size()));
             m->placements.push_back(std::move(pl));
         }
-        // Pattern jobs: one per field (and one for keywords).
-        std::unordered_map<field_id, std::uint32_t> job_of;
+        // Pattern jobs: per field (and for keywords) one regex and one literal database.
+        std::map<std::pair<field_id, bool>, std::uint32_t> job_of;
         for (std::uint32_t pi = 0; pi < b.preds.size(); ++pi) {
             const auto& bp = b.preds[pi];
             if (bp.direct) continue;
             std::vector<field_id> fields = bp.p->kind == pred_kind::keyword ? std::vector<field_id>{k_no_field} : bp.ids;
             for (auto fid : fields) {
-                auto [it, fresh] = job_of.emplace(fid, static_cast<std::uint32_t>(b.jobs.size()));
-                if (fresh) {
-                    b.jobs.emplace_back();
-                    b.jobs.back().field = fid;
-                }
-                auto& j = b.jobs[it->second];
                 for (const auto& pat : bp.p->patterns) {
-                    j.exprs.push_back(pat.is_regex ? pat.regex : sigma::glob_to_regex(pat.tokens));
-                    j.flags.push_back(hs_flags(pat));
-                    j.ids.push_back(pi);
+                    // Literal shape: [*] text [*].
+                    const auto& tk = pat.tokens;
+                    std::size_t lits = 0, stars = 0;
+                    for (const auto& t : tk) {
+                        lits += t.k == sigma::glob_token::kind::literal;
+                        stars += t.k == sigma::glob_token::kind::any_string;
+                    }
+                    bool literal = !pat.is_regex && lits == 1 && lits + stars == tk.size() &&
+                                   (stars == 0 || tk.front().k != sigma::glob_token::kind::literal ||
+                                    tk.back().k != sigma::glob_token::kind::literal) &&
+                                   !(tk.size() == 3 && tk[1].k != sigma::glob_token::kind::literal);
+                    auto [it, fresh] = job_of.emplace(std::make_pair(fid, literal), static_cast<std::uint32_t>(b.jobs.size()));
+                    if (fresh) {
+                        b.jobs.emplace_back();
+                        b.jobs.back().field = fid;
+                        b.jobs.back().literal = literal;
+                    }
+                    auto& j = b.jobs[it->second];
+                    if (literal) {
+                        lit_info li;
+                        li.pred = pi;
+                        li.at_start = tk.front().k == sigma::glob_token::kind::literal;
+                        li.at_end = tk.back().k == sigma::glob_token::kind::literal;
+                        const std::string& text = tk[li.at_start ? 0 : 1].text;
+                        li.len = static_cast<std::uint32_t>(text.size());
+                        unsigned f = pat.cased ? 0 : HS_FLAG_CASELESS;
+                        if (!li.at_end) f |= HS_FLAG_SINGLEMATCH;  // the first hit decides
+                        j.exprs.push_back(text);
+                        j.flags.push_back(f);
+                        j.ids.push_back(static_cast<unsigned>(j.info.size()));
+                        j.info.push_back(li);
+                    } else {
+                        j.exprs.push_back(pat.is_regex ? pat.regex : sigma::glob_to_regex(pat.tokens));
+                        j.flags.push_back(hs_flags(pat));
+                        j.ids.push_back(pi);
+                    }
                 }
             }
         }
         for (std::uint32_t ji = 0; ji < b.jobs.size(); ++ji) {
             auto fid = b.jobs[ji].field;
+            int which = b.jobs[ji].literal ? 1 : 0;
             if (fid == k_no_field) {
-                b.keyword_job = static_cast<std::int32_t>(ji);
+                b.keyword_job[which] = static_cast<std::int32_t>(ji);
                 continue;
             }
-            if (b.slot.size() <= fid) b.slot.resize(fid + 1, -1);
-            b.slot[fid] = static_cast<std::int32_t>(ji);
+            if (b.slot.size() <= fid) b.slot.resize(fid + 1, {-1, -1});
+            b.slot[fid][which] = static_cast<std::int32_t>(ji);
         }
     }
 
     // Compile (or load) the databases.
-    std::uint64_t key = jobs_key(m->buckets);
+    std::uint64_t cache_key = jobs_key(m->buckets);
     std::string cache_file;
     if (!opts.cache_dir.empty()) {
         char name[64];
-        std::snprintf(name, sizeof name, "/sigma-%016llx.hsdb", static_cast<unsigned long long>(key));
+        std::snprintf(name, sizeof name, "/sigma-%016llx.hsdb", static_cast<unsigned long long>(cache_key));
         cache_file = opts.cache_dir + name;
         m->stats.cache_file = cache_file;
     }
-    if (!cache_file.empty() && load_cache(cache_file, key, m->buckets)) {
+    if (!cache_file.empty() && load_cache(cache_file, cache_key, m->buckets)) {
         m->stats.cache_hit = true;
         for (const auto& b : m->buckets)
             for (const auto& j : b.jobs) m->stats.patterns += j.exprs.size();
@@ -562,7 +655,7 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
         for (auto& b : m->buckets)
             for (auto& j : b.jobs)
                 if (!compile_job(j, b, m->stats)) return error{"sigma.hyperscan", "Hyperscan could not compile a database"};
-        if (!cache_file.empty()) save_cache(cache_file, key, m->buckets);
+        if (!cache_file.empty()) save_cache(cache_file, cache_key, m->buckets);
     }
 
     // Scratch prototype, triggers, stats.
@@ -611,11 +704,18 @@ namespace {
 struct scan_ctx {
     ruleset::scratch::state* s;
     const bucket* b;
+    const pattern_job* lit = nullptr;  // set while scanning a literal database
+    unsigned long long value_len = 0;
 };
 
-int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
     auto* c = static_cast<scan_ctx*>(ctx);
     auto* s = c->s;
+    if (c->lit) {
+        const lit_info& li = c->lit->info[id];
+        if ((li.at_start && to != li.len) || (li.at_end && to != c->value_len)) return 0;
+        id = li.pred;
+    }
     if (s->bit_epoch[id] == s->epoch) return 0;
     s->bit_epoch[id] = s->epoch;
     for (auto pl : c->b->triggers[id]) {
@@ -626,6 +726,13 @@ int on_match(unsigned id, unsigned long long, unsigned long long, unsigned, void
     }
     return 0;
 }
+
+}  // namespace
+
+namespace {
+
+bool accepted(const ruleset::impl& m, const placement& pl, const event_batch& batch, const event& e, bool has_eid,
+              std::uint32_t eid);
 
 }  // namespace
 
@@ -646,109 +753,134 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
             have_last = true;
         }
         if (!te) continue;
-        std::int32_t bi = te->any;
-        if (!te->by_eid.empty()) {
-            std::uint32_t eid;
-            if (parse_u32(batch.get(e, m.eventid_id), eid)) {
-                auto it = te->by_eid.find(eid);
-                if (it != te->by_eid.end()) bi = static_cast<std::int32_t>(it->second);
-            }
+        std::uint32_t eid = 0;
+        bool has_eid = parse_u32(batch.get(e, m.eventid_id), eid);
+        std::int32_t by_eid = -1;
+        if (has_eid && !te->by_eid.empty()) {
+            auto it = te->by_eid.find(eid);
+            if (it != te->by_eid.end()) by_eid = static_cast<std::int32_t>(it->second);
         }
-        if (bi < 0) continue;
-        const bucket& b = m.buckets[static_cast<std::size_t>(bi)];
-        if (++s.epoch == 0) {  // wrapped: forget every stamp
-            std::fill(s.bit_epoch.begin(), s.bit_epoch.end(), 0);
-            std::fill(s.memo_epoch.begin(), s.memo_epoch.end(), 0);
-            std::fill(s.mark.begin(), s.mark.end(), 0);
+        if (by_eid < 0 && te->any < 0) continue;
+        if (++s.event_epoch == 0) {
             std::fill(s.rules_seen.begin(), s.rules_seen.end(), 0);
-            s.epoch = 1;
+            s.event_epoch = 1;
         }
-        s.cand.clear();
-        scan_ctx ctx{&s, &b};
-        auto fields = batch.fields(e);
-        for (const auto& fl : fields) {
-            if (fl.id >= b.slot.size() || fl.value.empty()) continue;
-            std::int32_t j = b.slot[fl.id];
-            if (j < 0) continue;
-            hs_scan(b.jobs[static_cast<std::size_t>(j)].db, fl.value.data(), static_cast<unsigned>(fl.value.size()), 0,
-                    s.hs, on_match, &ctx);
-        }
-        if (b.keyword_job >= 0) {
-            const auto* db = b.jobs[static_cast<std::size_t>(b.keyword_job)].db;
-            sigma::for_each_keyword_text(batch, e, [&](std::string_view v) {
-                if (!v.empty()) hs_scan(db, v.data(), static_cast<unsigned>(v.size()), 0, s.hs, on_match, &ctx);
-            });
-        }
-        if (s.cand.empty() && b.always.empty()) continue;
-        std::sort(s.cand.begin(), s.cand.end());
-        auto run = [&](std::uint32_t pl_index) {
-            const auto& pl = m.placements[pl_index];
-            if (s.rules_seen[pl.rule] == s.epoch) return;
-            if (s.stack.size() < pl.prog.size()) s.stack.resize(pl.prog.size() + 8);
-            std::size_t sp = 0;
-            for (const auto& in : pl.prog) {
-                switch (in.op) {
-                    case opc::pred: {
-                        const auto& bp = b.preds[in.a];
-                        bool v;
-                        if (!bp.direct) {
-                            v = s.bit_epoch[in.a] == s.epoch;
-                        } else if (s.memo_epoch[in.a] == s.epoch) {
-                            v = s.memo_val[in.a];
-                        } else {
-                            v = sigma::eval_predicate(*bp.p, batch, e, bp.ids, bp.other);
-                            s.memo_epoch[in.a] = s.epoch;
-                            s.memo_val[in.a] = v;
+        std::int32_t passes[2] = {by_eid, te->any == by_eid ? -1 : te->any};
+        for (std::int32_t bi : passes) {
+            if (bi < 0) continue;
+            const bucket& b = m.buckets[static_cast<std::size_t>(bi)];
+            if (++s.epoch == 0) {  // wrapped: forget every stamp
+                std::fill(s.bit_epoch.begin(), s.bit_epoch.end(), 0);
+                std::fill(s.memo_epoch.begin(), s.memo_epoch.end(), 0);
+                std::fill(s.mark.begin(), s.mark.end(), 0);
+                s.epoch = 1;
+            }
+            s.cand.clear();
+            scan_ctx ctx{&s, &b};
+            auto scan = [&](std::int32_t ji, std::string_view v) {
+                if (ji < 0 || v.empty()) return;
+                const auto& j = b.jobs[static_cast<std::size_t>(ji)];
+                ctx.lit = j.literal ? &j : nullptr;
+                ctx.value_len = v.size();
+                hs_scan(j.db, v.data(), static_cast<unsigned>(v.size()), 0, s.hs, on_match, &ctx);
+            };
+            for (const auto& fl : batch.fields(e)) {
+                if (fl.id >= b.slot.size()) continue;
+                const auto& sl = b.slot[fl.id];
+                scan(sl[0], fl.value);
+                scan(sl[1], fl.value);
+            }
+            if (b.keyword_job[0] >= 0 || b.keyword_job[1] >= 0) {
+                sigma::for_each_keyword_text(batch, e, [&](std::string_view v) {
+                    scan(b.keyword_job[0], v);
+                    scan(b.keyword_job[1], v);
+                });
+            }
+            if (s.cand.empty() && b.always.empty()) continue;
+            std::sort(s.cand.begin(), s.cand.end());
+            auto run = [&](std::uint32_t pl_index) {
+                const auto& pl = m.placements[pl_index];
+                if (s.rules_seen[pl.rule] == s.event_epoch) return;
+                if (s.stack.size() < pl.prog.size()) s.stack.resize(pl.prog.size() + 8);
+                std::size_t sp = 0;
+                for (const auto& in : pl.prog) {
+                    switch (in.op) {
+                        case opc::pred: {
+                            const auto& bp = b.preds[in.a];
+                            bool v;
+                            if (!bp.direct) {
+                                v = s.bit_epoch[in.a] == s.epoch;
+                            } else if (s.memo_epoch[in.a] == s.epoch) {
+                                v = s.memo_val[in.a];
+                            } else {
+                                v = sigma::eval_predicate(*bp.p, batch, e, bp.ids, bp.other);
+                                s.memo_epoch[in.a] = s.epoch;
+                                s.memo_val[in.a] = v;
+                            }
+                            s.stack[sp++] = v;
+                            break;
                         }
-                        s.stack[sp++] = v;
-                        break;
-                    }
-                    case opc::t: s.stack[sp++] = 1; break;
-                    case opc::f: s.stack[sp++] = 0; break;
-                    case opc::not_: s.stack[sp - 1] = !s.stack[sp - 1]; break;
-                    case opc::and_: {
-                        std::uint8_t v = 1;
-                        for (std::uint32_t k = 0; k < in.a; ++k) v &= s.stack[sp - 1 - k];
-                        sp -= in.a;
-                        s.stack[sp++] = v;
-                        break;
-                    }
-                    case opc::or_: {
-                        std::uint8_t v = 0;
-                        for (std::uint32_t k = 0; k < in.a; ++k) v |= s.stack[sp - 1 - k];
-                        sp -= in.a;
-                        s.stack[sp++] = v;
-                        break;
-                    }
-                    case opc::at_least: {
-                        std::uint32_t n = 0;
-                        for (std::uint32_t k = 0; k < in.a; ++k) n += s.stack[sp - 1 - k];
-                        sp -= in.a;
-                        s.stack[sp++] = n >= in.b;
-                        break;
+                        case opc::t: s.stack[sp++] = 1; break;
+                        case opc::f: s.stack[sp++] = 0; break;
+                        case opc::not_: s.stack[sp - 1] = !s.stack[sp - 1]; break;
+                        case opc::and_: {
+                            std::uint8_t v = 1;
+                            for (std::uint32_t k = 0; k < in.a; ++k) v &= s.stack[sp - 1 - k];
+                            sp -= in.a;
+                            s.stack[sp++] = v;
+                            break;
+                        }
+                        case opc::or_: {
+                            std::uint8_t v = 0;
+                            for (std::uint32_t k = 0; k < in.a; ++k) v |= s.stack[sp - 1 - k];
+                            sp -= in.a;
+                            s.stack[sp++] = v;
+                            break;
+                        }
+                        case opc::at_least: {
+                            std::uint32_t n = 0;
+                            for (std::uint32_t k = 0; k < in.a; ++k) n += s.stack[sp - 1 - k];
+                            sp -= in.a;
+                            s.stack[sp++] = n >= in.b;
+                            break;
+                        }
                     }
                 }
-            }
-            if (!s.stack[0]) return;
-            const auto& src = m.sources[pl.source];
-            if (!src.channels.empty()) {
-                auto ch = batch.get(e, m.channel_id);
-                bool ok = false;
-                for (const auto& c : src.channels) ok = ok || ieq(c, ch);
-                if (!ok) return;
-            }
-            if (!src.providers.empty()) {
-                auto pv = batch.get(e, m.provider_id);
-                bool ok = false;
-                for (const auto& c : src.providers) ok = ok || ieq(c, pv);
-                if (!ok) return;
-            }
-            s.rules_seen[pl.rule] = s.epoch;
-            out.push_back({pl.rule, ei, pl_index});
-        };
-        for (auto pl : s.cand) run(pl);
-        for (auto pl : b.always) run(pl);
+                if (!s.stack[0] || !accepted(m, pl, batch, e, has_eid, eid)) return;
+                s.rules_seen[pl.rule] = s.event_epoch;
+                out.push_back({pl.rule, ei, pl_index});
+            };
+            for (auto pl : s.cand) run(pl);
+            for (auto pl : b.always) run(pl);
+        }
     }
 }
+
+namespace {
+
+bool accepted(const ruleset::impl& m, const placement& pl, const event_batch& batch, const event& e, bool has_eid,
+              std::uint32_t eid) {
+    for (const auto& a : pl.accepts) {
+        const auto& src = m.sources[a.source];
+        if (src.source_type != e.source_type) continue;
+        if (!a.eids.empty() && (!has_eid || std::find(a.eids.begin(), a.eids.end(), eid) == a.eids.end())) continue;
+        if (!src.channels.empty()) {
+            auto ch = batch.get(e, m.channel_id);
+            bool ok = false;
+            for (const auto& c : src.channels) ok = ok || ieq(c, ch);
+            if (!ok) continue;
+        }
+        if (!src.providers.empty()) {
+            auto pv = batch.get(e, m.provider_id);
+            bool ok = false;
+            for (const auto& c : src.providers) ok = ok || ieq(c, pv);
+            if (!ok) continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
 
 }  // namespace mimamori::detect
