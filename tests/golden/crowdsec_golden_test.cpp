@@ -85,6 +85,8 @@ std::vector<expected> read_asserts(const fs::path& file) {
         x.source_ip = e.meta["source_ip"];
         for (const char* k : {"target_user", "username", "user", "source_user"})
             if (x.user.empty() && e.meta.count(k)) x.user = e.meta[k];
+        // Placeholders for "no user" are absent users for us (we do not emit "N/A" or "-").
+        if (x.user == "N/A" || x.user == "-") x.user.clear();
         x.log_type = e.meta["log_type"];
         out.push_back(std::move(x));
     }
