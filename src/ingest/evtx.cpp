@@ -814,6 +814,10 @@ status read_buffer(std::string_view data, std::string_view path, const parse::op
             rr.maybe_flush();
             pos += rsize;
         }
+        if (pos < records_end && pos + 24 > records_end && !all_zero(ch + pos, records_end - pos)) {
+            ++st.records_bad;
+            rr.problem_event(chunk_index, off + pos, 0, "record cut by end of file");
+        }
     }
     if (!batch.empty()) {
         sink(batch);

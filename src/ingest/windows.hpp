@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "core/event.hpp"
+#include "ingest/file_format.hpp"
 #include "parse/parser.hpp"
 
 namespace mimamori::ingest::windows {
@@ -128,8 +129,9 @@ public:
     const summary& facts() const { return m_sum; }
 
     /// Add a field directly (JSON readers whose keys are already field names). `numeric` marks
-    /// integers. System names (EventID, Channel, …) update facts() as if flattened.
-    void add_field(field_id id, std::string_view value, bool numeric);
+    /// integers. With `system`, System names (EventID, Channel, …) update facts(); UserData can
+    /// hold a field called Channel too (event 104), which must not decide the source type.
+    void add_field(field_id id, std::string_view value, bool numeric, bool system = true);
     /// The field id for a name, from a local cache (no lock on the hot path).
     field_id id_of(std::string_view name);
 
@@ -206,6 +208,21 @@ bool parse_windows_time(std::string_view s, timestamp_ns& out);
 
 /// UTF-16LE (n code units) to UTF-8, appended; unpaired surrogates become U+FFFD.
 void append_utf16(std::string& out, const std::uint8_t* p, std::size_t units);
+
+/// Read Windows event XML held in memory (UTF-8, or UTF-16LE with BOM). `path` is provenance.
+/// Every <Event> becomes one event (malformed ones with the reason); the last partial batch is
+/// handed to `sink` too.
+status read_event_xml(std::string data, std::string_view path, const parse::options& opts, event_batch& batch,
+                      const batch_sink& sink, read_stats& rs);
+
+/// Read Windows events exported as JSON, held in memory: evtx_dump's objects
+/// ({"Event": {"System": …, "EventData": …}}, pretty or one per line), Winlogbeat NDJSON
+/// ({"winlog": {…}}) and NXLog im_msvistalog JSON ({"EventID": …, "Channel": …, "Hostname": …}),
+/// detected per object; a top-level array of such objects is read too.
+status read_event_json(std::string_view data, std::string_view path, const parse::options& opts,
+                       event_batch& batch, const batch_sink& sink, read_stats& rs);
+/// True when the start of a file looks like one of the JSON forms above.
+bool sniff_event_json(std::string_view head);
 
 /// Read a whole file into memory (for the XML and JSON readers).
 result<std::string> slurp(const std::string& path);

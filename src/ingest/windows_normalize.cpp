@@ -289,10 +289,10 @@ void flattener::update_want() {
         m_want = !m_stack.empty() && m_stack.back().content != k_no_field;
 }
 
-void flattener::add_field(field_id id, std::string_view value, bool numeric) {
+void flattener::add_field(field_id id, std::string_view value, bool numeric, bool system) {
     const auto& k = K();
     value_kind kind = numeric ? value_kind::number : default_kind(id);
-    if (id == k.TimeCreated) {
+    if (system && id == k.TimeCreated) {
         timestamp_ns ts;
         if (parse_windows_time(value, ts)) {
             m_sum.ts = ts;
@@ -304,6 +304,7 @@ void flattener::add_field(field_id id, std::string_view value, bool numeric) {
     }
     if (system_numeric(id)) kind = all_digits(value) ? value_kind::number : value_kind::string;
     m_batch->add(id, value, kind);
+    if (!system) return;
     if (id == k.EventID) {
         std::uint32_t v = 0;
         auto r = std::from_chars(value.data(), value.data() + value.size(), v);
@@ -323,7 +324,8 @@ void flattener::add_field(field_id id, std::string_view value, bool numeric) {
 }
 
 void flattener::flush_text(field_id id) {
-    if (!m_text.empty() && id != k_no_field) add_field(id, m_batch->copy(m_text), m_numeric && m_pieces > 0);
+    if (!m_text.empty() && id != k_no_field)
+        add_field(id, m_batch->copy(m_text), m_numeric && m_pieces > 0, m_section == section::system);
     m_text.clear();
     m_pieces = 0;
     m_numeric = false;
@@ -479,14 +481,20 @@ void flattener::close_all() {
 
 namespace {
 
-enum class xform : std::uint8_t { none, basename, user, domain, hash, map, hex, lower };
+enum class xform : std::uint8_t { none, basename, user, domain, hash, map, lookup, hex, lower };
 
-struct copy_rule {
-    field_id target;
+// One way to get a value: a native field and a transform.
+struct source_spec {
     field_id source;
     xform t = xform::none;
     std::string arg;
     const std::map<std::string, std::string>* table = nullptr;
+};
+
+// target ← the first candidate that yields a valid value.
+struct copy_rule {
+    field_id target;
+    std::vector<source_spec> from;
     bool want_ip = false, want_port = false, want_uint = false;
 };
 
@@ -540,36 +548,39 @@ rule read_rule(const YAML::Node& n, const std::map<std::string, const std::map<s
     if (const auto& c = n["copy"]; c && c.IsMap()) {
         for (const auto& kv : c) {
             std::string target = kv.first.as<std::string>();
-            std::string spec = kv.second.as<std::string>();
             copy_rule cr;
             cr.target = intern(target);
-            std::string src = spec, x;
-            if (auto bar = spec.find('|'); bar != std::string::npos) {
-                src = spec.substr(0, bar);
-                x = spec.substr(bar + 1);
+            for (const std::string& spec : scalars(kv.second)) {
+                source_spec ss;
+                std::string src = spec, x;
+                if (auto bar = spec.find('|'); bar != std::string::npos) {
+                    src = spec.substr(0, bar);
+                    x = spec.substr(bar + 1);
+                }
+                ss.source = intern(src);
+                std::string arg;
+                if (auto colon = x.find(':'); colon != std::string::npos) {
+                    arg = x.substr(colon + 1);
+                    x = x.substr(0, colon);
+                }
+                if (x.empty()) ss.t = xform::none;
+                else if (x == "basename") ss.t = xform::basename;
+                else if (x == "user") ss.t = xform::user;
+                else if (x == "domain") ss.t = xform::domain;
+                else if (x == "hash") ss.t = xform::hash;
+                else if (x == "hex") ss.t = xform::hex;
+                else if (x == "lower") ss.t = xform::lower;
+                else if (x == "map" || x == "lookup") {
+                    ss.t = x == "map" ? xform::map : xform::lookup;
+                    auto it = tables.find(arg);
+                    if (it == tables.end()) throw std::runtime_error(where + ": unknown map '" + arg + "'");
+                    ss.table = it->second;
+                } else {
+                    throw std::runtime_error(where + ": unknown transform '" + x + "' in '" + spec + "'");
+                }
+                ss.arg = arg;
+                cr.from.push_back(std::move(ss));
             }
-            cr.source = intern(src);
-            std::string arg;
-            if (auto colon = x.find(':'); colon != std::string::npos) {
-                arg = x.substr(colon + 1);
-                x = x.substr(0, colon);
-            }
-            if (x.empty()) cr.t = xform::none;
-            else if (x == "basename") cr.t = xform::basename;
-            else if (x == "user") cr.t = xform::user;
-            else if (x == "domain") cr.t = xform::domain;
-            else if (x == "hash") cr.t = xform::hash;
-            else if (x == "hex") cr.t = xform::hex;
-            else if (x == "lower") cr.t = xform::lower;
-            else if (x == "map") {
-                cr.t = xform::map;
-                auto it = tables.find(arg);
-                if (it == tables.end()) throw std::runtime_error(where + ": unknown map '" + arg + "'");
-                cr.table = it->second;
-            } else {
-                throw std::runtime_error(where + ": unknown transform '" + x + "' in '" + spec + "'");
-            }
-            cr.arg = arg;
             cr.want_ip = ends_with(target, ".ip");
             cr.want_port = ends_with(target, ".port");
             cr.want_uint = ends_with(target, ".pid") || default_kind(cr.target) == value_kind::number;
@@ -656,78 +667,85 @@ std::string_view after_last_sep(std::string_view v) {
     return p == std::string_view::npos ? v : v.substr(p + 1);
 }
 
+std::string_view derive(const source_spec& c, event_batch& b, const event& e) {
+    std::string_view v = b.get(e, c.source);
+    if (v.empty() || v == "-") return {};
+    switch (c.t) {
+        case xform::none: break;
+        case xform::basename: v = after_last_sep(v); break;
+        case xform::user: {
+            auto p = v.find('\\');
+            if (p != std::string_view::npos) v = v.substr(p + 1);
+            break;
+        }
+        case xform::domain: {
+            auto p = v.find('\\');
+            v = p == std::string_view::npos ? std::string_view() : v.substr(0, p);
+            break;
+        }
+        case xform::hash: {
+            // "SHA1=…,MD5=…,SHA256=…,IMPHASH=…"
+            std::string_view found;
+            std::size_t i = 0;
+            while (i < v.size()) {
+                auto comma = v.find(',', i);
+                std::string_view item = v.substr(i, comma == std::string_view::npos ? v.size() - i : comma - i);
+                auto eq = item.find('=');
+                if (eq != std::string_view::npos && iequals(item.substr(0, eq), c.arg)) found = item.substr(eq + 1);
+                if (comma == std::string_view::npos) break;
+                i = comma + 1;
+            }
+            if (found.empty()) return {};
+            std::string low(found);
+            for (auto& ch : low)
+                if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+            return b.copy(low);
+        }
+        case xform::map:
+        case xform::lookup: {
+            auto it = c.table->find(std::string(v));
+            if (it == c.table->end()) it = c.table->find("*");
+            if (it != c.table->end()) return it->second;
+            return c.t == xform::map ? v : std::string_view();
+        }
+        case xform::hex: {
+            if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+                std::uint64_t n = 0;
+                auto res = std::from_chars(v.data() + 2, v.data() + v.size(), n, 16);
+                if (res.ec != std::errc() || res.ptr != v.data() + v.size()) return {};
+                char buf[24];
+                auto w = std::to_chars(buf, buf + sizeof buf, n);
+                return b.copy(std::string_view(buf, static_cast<std::size_t>(w.ptr - buf)));
+            }
+            break;
+        }
+        case xform::lower: {
+            std::string low(v);
+            for (auto& ch : low)
+                if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+            return b.copy(low);
+        }
+    }
+    return v;
+}
+
 void apply_rule(const rule& r, event_batch& b, event& e, const summary& s) {
     if (!r.provider.empty() && !iequals(r.provider, s.provider)) return;
     if (!r.channel.empty() && !iequals(r.channel, s.channel)) return;
     for (const auto& [id, v] : r.set) b.add(id, v);
-    for (const auto& c : r.copy) {
-        std::string_view v = b.get(e, c.source);
-        if (v.empty() || v == "-") continue;
-        switch (c.t) {
-            case xform::none: break;
-            case xform::basename: v = after_last_sep(v); break;
-            case xform::user: {
-                auto p = v.find('\\');
-                if (p != std::string_view::npos) v = v.substr(p + 1);
-                break;
+    for (const auto& c : r.copy)
+        for (const auto& from : c.from) {
+            std::string_view v = derive(from, b, e);
+            if (v.empty() || v == "-") continue;
+            if (c.want_ip) {
+                if (v.size() > 7 && v.substr(0, 7) == "::ffff:" && parse::is_ipv4(v.substr(7))) v = v.substr(7);
+                if (!parse::is_ip(v)) continue;
             }
-            case xform::domain: {
-                auto p = v.find('\\');
-                v = p == std::string_view::npos ? std::string_view() : v.substr(0, p);
-                break;
-            }
-            case xform::hash: {
-                // "SHA1=…,MD5=…,SHA256=…,IMPHASH=…"
-                std::string_view found;
-                std::size_t i = 0;
-                while (i < v.size()) {
-                    auto comma = v.find(',', i);
-                    std::string_view item = v.substr(i, comma == std::string_view::npos ? v.size() - i : comma - i);
-                    auto eq = item.find('=');
-                    if (eq != std::string_view::npos && iequals(item.substr(0, eq), c.arg)) found = item.substr(eq + 1);
-                    if (comma == std::string_view::npos) break;
-                    i = comma + 1;
-                }
-                if (found.empty()) continue;
-                std::string low(found);
-                for (auto& ch : low)
-                    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
-                v = b.copy(low);
-                break;
-            }
-            case xform::map: {
-                auto it = c.table->find(std::string(v));
-                if (it != c.table->end()) v = it->second;
-                break;
-            }
-            case xform::hex: {
-                if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-                    std::uint64_t n = 0;
-                    auto res = std::from_chars(v.data() + 2, v.data() + v.size(), n, 16);
-                    if (res.ec != std::errc() || res.ptr != v.data() + v.size()) continue;
-                    char buf[24];
-                    auto w = std::to_chars(buf, buf + sizeof buf, n);
-                    v = b.copy(std::string_view(buf, static_cast<std::size_t>(w.ptr - buf)));
-                }
-                break;
-            }
-            case xform::lower: {
-                std::string low(v);
-                for (auto& ch : low)
-                    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
-                v = b.copy(low);
-                break;
-            }
+            if (c.want_port && (!parse::is_uint_in(v, 1, 65535))) continue;
+            if (c.want_uint && !all_digits(v)) continue;
+            b.add(c.target, v);
+            break;
         }
-        if (v.empty() || v == "-") continue;
-        if (c.want_ip) {
-            if (v.size() > 7 && v.substr(0, 7) == "::ffff:" && parse::is_ipv4(v.substr(7))) v = v.substr(7);
-            if (!parse::is_ip(v)) continue;
-        }
-        if (c.want_port && (!parse::is_uint_in(v, 1, 65535))) continue;
-        if (c.want_uint && !all_digits(v)) continue;
-        b.add(c.target, v);
-    }
 }
 
 }  // namespace
