@@ -72,6 +72,17 @@ inline bool four_digits(sv s, std::size_t at, unsigned& v) {
     return true;
 }
 
+// Years we accept in a timestamp. Nanoseconds since 1970 in an int64 reach 1677..2262; a log
+// claiming a year outside this window is broken, not history.
+constexpr unsigned k_min_year = 1970, k_max_year = 2200;
+
+// True when s starts with a 4-digit year inside the window (checked before parse_rfc3339,
+// whose nanosecond result would overflow for far years).
+inline bool sane_iso_year(sv s) {
+    unsigned y = 0;
+    return four_digits(s, 0, y) && y >= k_min_year && y <= k_max_year;
+}
+
 // A tag at the start of s: `name[pid]:`, `name[pid]`, `name:` (followed by a space or the end).
 // On success `rest` is the message (one space after the colon skipped).
 bool parse_tag(sv s, sv& name, sv& pid, sv& rest) {
@@ -387,7 +398,7 @@ parse_status syslog_parser::parse_5424(sv r, int pri, const context& ctx, const 
         e.ts = ctx.reference_time;
     } else {
         timestamp_ns t = 0;
-        if (!parse_rfc3339(ts, t)) {
+        if (!sane_iso_year(ts) || !parse_rfc3339(ts, t)) {
             why = "bad RFC 5424 timestamp";
             return parse_status::malformed;
         }
@@ -489,7 +500,7 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
             std::size_t sp = s.find(' ');
             sv tok = s.substr(0, sp);
             timestamp_ns t = 0;
-            if (!parse_rfc3339(tok, t)) {
+            if (!sane_iso_year(tok) || !parse_rfc3339(tok, t)) {
                 why = "bad syslog timestamp";
                 return parse_status::malformed;
             }
@@ -525,8 +536,15 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
         }
         ++p;
         unsigned year = 0;
-        if (four_digits(s, p, year) && p + 4 < s.size() && s[p + 4] == ' ') p += 5;
-        else year = 0;
+        if (four_digits(s, p, year) && p + 4 < s.size() && s[p + 4] == ' ') {
+            if (year < k_min_year || year > k_max_year) {
+                why = "syslog timestamp year out of range";
+                return parse_status::malformed;
+            }
+            p += 5;
+        } else {
+            year = 0;
+        }
         unsigned hh = 0, mm = 0, ss = 0;
         if (!two_digits(s, p, hh) || p + 2 >= s.size() || s[p + 2] != ':' ||
             !two_digits(s, p + 3, mm) || p + 5 >= s.size() || s[p + 5] != ':' ||
@@ -554,7 +572,7 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
         }
         unsigned y2 = 0;
         if (year == 0 && p + 5 < s.size() && s[p] == ' ' && four_digits(s, p + 1, y2) &&
-            s[p + 5] == ' ' && y2 >= 1970 && y2 <= 2099) {
+            s[p + 5] == ' ' && y2 >= k_min_year && y2 <= k_max_year) {
             year = y2;
             p += 5;
         }

@@ -88,6 +88,13 @@ TEST(SyslogEnvelope, ZonesFixedAndDst) {
     EXPECT_EQ(berlin.ts(berlin.parse("Jan  1 12:00:00 host prog: m")), "2024-01-01T11:00:00Z");
     EXPECT_EQ(berlin.ts(berlin.parse("Jun  1 12:00:00 host prog: m")), "2024-06-01T10:00:00Z");
     EXPECT_EQ(berlin.ts(berlin.parse("Jun  1 12:00:30 host prog: m")), "2024-06-01T10:00:30Z");
+    // clocks go forward 2024-03-31 02:00 → 03:00: a skipped time takes the offset before
+    EXPECT_EQ(berlin.ts(berlin.parse("Mar 31 01:59:59 host prog: m")), "2024-03-31T00:59:59Z");
+    EXPECT_EQ(berlin.ts(berlin.parse("Mar 31 02:30:00 host prog: m")), "2024-03-31T01:30:00Z");
+    EXPECT_EQ(berlin.ts(berlin.parse("Mar 31 03:00:00 host prog: m")), "2024-03-31T01:00:00Z");
+    // clocks go back 2023-10-29 03:00 → 02:00: the repeated hour is read the first time
+    EXPECT_EQ(berlin.ts(berlin.parse("Oct 29 02:30:00 host prog: m")), "2023-10-29T00:30:00Z");
+    EXPECT_EQ(berlin.ts(berlin.parse("Oct 29 03:30:00 host prog: m")), "2023-10-29T02:30:00Z");
     syslog_fixture fixed("-05:00");
     EXPECT_EQ(fixed.ts(fixed.parse("Jun  1 12:00:00 host prog: m")), "2024-06-01T17:00:00Z");
 }
@@ -282,6 +289,11 @@ TEST(SyslogEnvelope, MalformedEnvelopes) {
     EXPECT_EQ(raw_status("<13>Feb xx 14:10:21 host a: b"), parse::parse_status::malformed);
     EXPECT_EQ(raw_status("2024-13-01T00:00:00Z host a: b", &why), parse::parse_status::malformed);
     EXPECT_EQ(why, "bad syslog timestamp");
+    EXPECT_EQ(raw_status("Mar  1 5534 12:00:05 h p: m", &why), parse::parse_status::malformed);
+    EXPECT_EQ(why, "syslog timestamp year out of range");
+    EXPECT_EQ(raw_status("9999-01-01T00:00:00Z host a: b"), parse::parse_status::malformed);
+    EXPECT_EQ(raw_status("<13>1 9999-01-01T00:00:00Z host app - - - msg"), parse::parse_status::malformed);
+    EXPECT_EQ(raw_status("<13>1 0001-01-01T00:00:00Z host app - - - msg"), parse::parse_status::malformed);
     EXPECT_EQ(raw_status("<13>1 notadate host app - - - msg", &why), parse::parse_status::malformed);
     EXPECT_EQ(why, "bad RFC 5424 timestamp");
     EXPECT_EQ(raw_status("<13>1 2024-01-01T00:00:00Z host", &why), parse::parse_status::malformed);
