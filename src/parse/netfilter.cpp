@@ -24,19 +24,21 @@ bool is_tcp_flag(sv w) {
            w == "CWR" || w == "ECE";
 }
 
-/// Position of "IN=" at the start of s or after a space, or npos.
-std::size_t find_in(sv s) {
+/// Position of `key` at the start of s or after a space, or npos.
+std::size_t find_key(sv s, sv key) {
     std::size_t p = 0;
-    while ((p = s.find("IN=", p)) != sv::npos) {
+    while ((p = s.find(key, p)) != sv::npos) {
         if (p == 0 || s[p - 1] == ' ') return p;
-        p += 3;
+        p += key.size();
     }
     return sv::npos;
 }
 
 /// Read the body (prefix + packet fields). False when it is not a netfilter record.
 bool scan_body(sv body, nf_record& r) {
-    std::size_t at = find_in(body);
+    // The packet fields start at IN= (OUT= for Proxmox's host output chain, which omits IN=).
+    std::size_t at = find_key(body, "IN=");
+    if (at == sv::npos) at = find_key(body, "OUT=");
     if (at == sv::npos || (body.find("OUT=", at) == sv::npos && body.find("SRC=", at) == sv::npos))
         return false;
     r.prefix = trim(body.substr(0, at));
@@ -104,8 +106,9 @@ bool scan_body(sv body, nf_record& r) {
         }
     }
     if (flags_begin) r.flags = sv(flags_begin, static_cast<std::size_t>(flags_end - flags_begin));
-    // IN= and OUT= are always logged, except by Proxmox's host chain, which leaves OUT= out.
-    if (!r.have_in || (!r.have_out && r.src.empty())) return false;
+    // IN= and OUT= are always logged, except by Proxmox's host chains, which leave one out.
+    if (!(r.have_in && r.have_out) && r.src.empty()) return false;
+    if (!r.have_in && r.out.empty()) return false;  // an output-chain record names its interface
     // UniFi: "[WAN_LOCAL-D-2147483647] DESCR="[WAN_LOCAL]Block All Traffic""
     if (auto d = r.prefix.find("DESCR=\""); d != sv::npos) {
         sv descr = r.prefix.substr(d + 7);

@@ -12,6 +12,7 @@
 #include "core/event.hpp"
 #include "core/time.hpp"
 #include "parse/parser.hpp"
+#include "parse/syslog.hpp"
 
 namespace mimamori::parse::scan {
 
@@ -170,13 +171,10 @@ inline bool parse_hms(sv s, std::size_t& pos, civil_time& c) {
     return true;
 }
 
-/// The year of a line that carries none (RFC 3164): the reference time's year, minus one when
-/// the line's month lies more than one month ahead of the reference month.
+/// The year of a line that carries none (RFC 3164): as the syslog parser infers it (the
+/// reference time's year in the log zone, minus one when the month lies ahead).
 inline int infer_year(const context& ctx, unsigned month) {
-    civil_time ref = civil_from_seconds(ctx.reference_time / k_ns_per_sec);
-    int y = ref.year;
-    if (month > ref.month + 1) --y;
-    return y;
+    return infer_syslog_year(month, ctx.reference_time, zone_of(ctx));
 }
 
 /// ISO 8601 at the start of s: "YYYY-MM-DD[T ]hh:mm:ss[.frac][Z|±hh[:]mm]" ("/" also accepted
@@ -338,8 +336,24 @@ inline sv skip_syslog_prefix(sv line, const context& ctx, prefix_info& info) {
     }
     timestamp_ns ts = k_no_time;
     std::size_t n = 0;
-    if (!s.empty() && is_digit(s[0])) n = parse_iso(s, ctx, ts);
-    else if (!s.empty() && is_alpha(s[0])) n = parse_bsd(s, ctx, ts);
+    if (!s.empty() && is_digit(s[0])) {
+        n = parse_iso(s, ctx, ts);
+        // Sophos UTM: "2019:05:10-11:50:48 utm-1 ulogd[1234]: …"
+        civil_time c;
+        unsigned y = 0;
+        std::size_t i = 11;
+        if (n == 0 && s.size() > 20 && digits_at(s, 0, 4, y) && s[4] == ':' && s[7] == ':' &&
+            s[10] == '-' && digits_at(s, 5, 2, c.month) && digits_at(s, 8, 2, c.day) &&
+            parse_hms(s, i, c)) {
+            c.year = static_cast<int>(y);
+            if (civil_valid(c)) {
+                ts = local_to_ns(ctx, c);
+                n = i;
+            }
+        }
+    } else if (!s.empty() && is_alpha(s[0])) {
+        n = parse_bsd(s, ctx, ts);
+    }
     if (n == 0 || n >= s.size() || s[n] != ' ') return s;
     sv rest = s.substr(n + 1);
     info.ts = ts;
