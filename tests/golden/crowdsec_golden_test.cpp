@@ -190,7 +190,7 @@ std::vector<std::pair<fs::path, std::string>> folders_in_scope() {
         if (!d.is_directory()) continue;
         std::ifstream cfg(d.path() / "config.yaml");
         std::string l, label;
-        bool in_parsers = false;
+        bool in_parsers = false, decided = false;
         while (std::getline(cfg, l)) {
             if (l.rfind("parsers:", 0) == 0) { in_parsers = true; continue; }
             if (!l.empty() && l[0] != '-' && l[0] != ' ') in_parsers = false;
@@ -198,8 +198,14 @@ std::vector<std::pair<fs::path, std::string>> folders_in_scope() {
             auto name = l.substr(l.rfind('/') == std::string::npos ? 0 : l.rfind('/') + 1);
             if (auto dot = name.find(".yaml"); dot != std::string::npos) name.resize(dot);
             name = std::string(parse::trim(name));
-            if (auto it = k_in_scope.find(name); it != k_in_scope.end() && name != "syslog-logs")
-                label = it->second;
+            // The folder's own log format is its first parser that is not a generic stage
+            // (envelope, enrichment): exchange-imap-logs + windows-logs is an Exchange log.
+            static const std::set<std::string> k_generic = {
+                "syslog-logs", "dateparse-enrich", "geoip-enrich", "http-logs", "whitelists",
+                "non-syslog", "cri-logs", "docker-logs", "\"\"", ""};
+            if (decided || k_generic.count(name)) continue;
+            decided = true;
+            if (auto it = k_in_scope.find(name); it != k_in_scope.end()) label = it->second;
         }
         if (!label.empty()) out.emplace_back(d.path(), label);
     }
