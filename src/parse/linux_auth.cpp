@@ -3,7 +3,7 @@
 // systemd-logind and cron. Every message of a program registered here becomes source_type
 // "linux.auth" ("linux.cron" for cron); the forms we recognise also get ECS fields.
 //
-// event.action values are listed in docs/events.md under "Linux authentication".
+// The event.action values are listed in docs/syslog.md.
 // Hot path: prefix tests on the first bytes, memchr/find, no allocation.
 #include <string_view>
 

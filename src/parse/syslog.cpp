@@ -428,7 +428,7 @@ parse_status syslog_parser::parse_5424(sv r, int pri, const context& ctx, const 
         b.add(f::log_syslog_appname, app);
     }
     if (procid != "-") {
-        if (txt::all_digits(procid) && procid.size() <= 10) {
+        if (is_uint_in(procid, 0, 4294967295ULL)) {
             env.pid = procid;
             b.add(f::process_pid, procid);
         } else {
@@ -611,7 +611,7 @@ parse_status syslog_parser::parse(sv line, const context& ctx, event_batch& b, e
     }
     add_if(b, f::host_name, env.host);
     add_if(b, f::process_name, env.program);
-    if (txt::all_digits(env.pid) && env.pid.size() <= 10)
+    if (is_uint_in(env.pid, 0, 4294967295ULL))
         b.add(f::process_pid, env.pid);
     else
         env.pid = {};

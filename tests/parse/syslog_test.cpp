@@ -151,6 +151,9 @@ TEST(SyslogEnvelope, MissingHostAndMissingTag) {
     const auto& nocolon = fx.parse("Feb 12 14:10:21 host app[77] no colon here");
     EXPECT_EQ(fx.get(nocolon, "process.name"), "app");
     EXPECT_EQ(fx.get(nocolon, "message"), "no colon here");
+    const auto& bigpid = fx.parse("Feb 12 14:10:21 host app[99999999999]: x");
+    EXPECT_EQ(fx.get(bigpid, "process.name"), "app");
+    EXPECT_FALSE(fx.has(bigpid, "process.pid"));
     const auto& tight = fx.parse("Feb 12 14:10:21 host app[77]:tight");
     EXPECT_EQ(fx.get(tight, "message"), "tight");
 }
