@@ -645,6 +645,71 @@ parse_status parse_sshd(const syslog_envelope&, sv msg, const context&, event_ba
 }
 
 // ---------------------------------------------------------------------------------------------
+// Dropbear (the SSH server of many routers and appliances): "IP:PORT" addresses, 'quoted' users.
+
+// "IP:PORT" or "<IP:PORT>" at the start of s (IPv6 written bare, so split at the last ':').
+bool colon_addr(sv s, sv& ip, sv& port) {
+    txt::consume(s, "<");
+    std::size_t end = s.find_first_of(" >");
+    sv a = s.substr(0, end);
+    std::size_t c = a.rfind(':');
+    if (c == sv::npos) return false;
+    ip = a.substr(0, c);
+    port = a.substr(c + 1);
+    return txt::looks_ip(ip) && txt::is_port(port);
+}
+
+parse_status parse_dropbear(const syslog_envelope&, sv msg, const context&, event_batch& b,
+                            event& e, sv&) {
+    e.source_type = k_auth;
+    sv m = msg;
+    sv ip, port, user;
+    bool bad = false;
+    if (consume(m, "Bad password attempt for ") || consume(m, "Bad PAM password attempt for ")) {
+        bad = true;
+    } else if (consume(m, "Password auth succeeded for ") || consume(m, "PAM password auth succeeded for ") ||
+               consume(m, "Pubkey auth succeeded for ")) {
+        // success: bad stays false
+    } else if (consume(m, "Login attempt for nonexistent user")) {
+        std::size_t at = m.rfind(" from ");
+        if (at == sv::npos || !colon_addr(m.substr(at + 6), ip, port)) return parse_status::ok;
+        sv u = txt::ltrim(m.substr(0, at));
+        if (u.size() >= 2 && u.front() == '\'' && u.back() == '\'') u = u.substr(1, u.size() - 2);
+        mark(b, k_cat_auth, "ssh_invalid_user", k_failure);
+        add_if(b, f::user_name, u);
+        add_addr(b, ip, port);
+        return parse_status::ok;
+    } else if (consume(m, "Exit before auth")) {
+        // "Exit before auth from <IP:PORT>: reason", "Exit before auth (user 'x', 3 fails): …"
+        std::size_t at = m.find("from <");
+        if (at == sv::npos || !colon_addr(m.substr(at + 5), ip, port)) return parse_status::ok;
+        mark(b, k_cat_network, "ssh_disconnected", k_failure);
+        add_addr(b, ip, port);
+        std::size_t r = m.find(">: ");
+        if (r != sv::npos) add_if(b, f::event_reason, m.substr(r + 3));
+        return parse_status::ok;
+    } else if (consume(m, "Child connection from ")) {
+        if (!colon_addr(m, ip, port)) return parse_status::ok;
+        mark(b, k_cat_network, "ssh_connection", k_unknown);
+        add_addr(b, ip, port);
+        return parse_status::ok;
+    } else {
+        return parse_status::ok;
+    }
+    // "'root' from IP:PORT", "'root' with key md5 … from IP:PORT"
+    if (!consume(m, "'")) return parse_status::ok;
+    std::size_t q = m.find('\'');
+    if (q == sv::npos) return parse_status::ok;
+    user = m.substr(0, q);
+    std::size_t at = m.rfind(" from ");
+    if (at == sv::npos || at < q || !colon_addr(m.substr(at + 6), ip, port)) return parse_status::ok;
+    mark(b, k_cat_auth, "ssh_login", bad ? k_failure : k_success);
+    add_if(b, f::user_name, user);
+    add_addr(b, ip, port);
+    return parse_status::ok;
+}
+
+// ---------------------------------------------------------------------------------------------
 // sudo / su / login
 
 parse_status parse_sudo(const syslog_envelope&, sv msg, const context&, event_batch& b, event& e,
@@ -1047,6 +1112,7 @@ parse_status sniff_pam(const syslog_envelope&, sv msg, const context&, event_bat
 MIMAMORI_REGISTER_MESSAGE_PARSER(sshd, "sshd", 50, parse_sshd)
 MIMAMORI_REGISTER_MESSAGE_PARSER(sshd_session, "sshd-session", 50, parse_sshd)
 MIMAMORI_REGISTER_MESSAGE_PARSER(sshd_auth, "sshd-auth", 50, parse_sshd)
+MIMAMORI_REGISTER_MESSAGE_PARSER(dropbear, "dropbear", 50, parse_dropbear)
 MIMAMORI_REGISTER_MESSAGE_PARSER(sudo, "sudo", 50, parse_sudo)
 MIMAMORI_REGISTER_MESSAGE_PARSER(su, "su", 50, parse_su)
 MIMAMORI_REGISTER_MESSAGE_PARSER(login, "login", 50, parse_login)

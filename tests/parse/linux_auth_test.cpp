@@ -249,6 +249,32 @@ TEST(LinuxAuthSshd, SessionsAndDaemonLines) {
     EXPECT_FALSE(fx.has(o, "event.action"));
 }
 
+TEST(LinuxAuthDropbear, Logins) {
+    syslog_fixture fx;
+    constexpr std::string_view D = "Mar  3 10:00:00 router dropbear[812]: ";
+    auto d = [&](std::string_view m) {
+        std::string s(D);
+        s.append(m);
+        return s;
+    };
+    check(fx, {d("Bad PAM password attempt for 'foobar' from 192.168.9.163:49242"), "ssh_login", "failure",
+               "foobar", "192.168.9.163", "49242", "authentication"});
+    check(fx, {d("Bad password attempt for 'root' from 2001:db8::5:2222"), "ssh_login", "failure", "root",
+               "2001:db8::5", "2222", "authentication"});
+    check(fx, {d("Password auth succeeded for 'root' from 10.0.0.2:50000"), "ssh_login", "success", "root",
+               "10.0.0.2", "50000", "authentication"});
+    check(fx, {d("Pubkey auth succeeded for 'admin' with key md5 0a:1b from 10.0.0.2:50000"), "ssh_login",
+               "success", "admin", "10.0.0.2", "50000", "authentication"});
+    check(fx, {d("Login attempt for nonexistent user from 192.168.9.163:49906"), "ssh_invalid_user", "failure",
+               "", "192.168.9.163", "49906", "authentication"});
+    check(fx, {d("Login attempt for nonexistent user 'guest' from 192.168.9.163:49906"), "ssh_invalid_user",
+               "failure", "guest", "192.168.9.163", "49906", "authentication"});
+    check(fx, {d("Exit before auth from <192.168.1.1:35928>: Bad buf_getptr"), "ssh_disconnected", "failure", "",
+               "192.168.1.1", "35928", "network"});
+    check(fx, {d("Child connection from 192.168.1.1:35928"), "ssh_connection", "unknown", "", "192.168.1.1",
+               "35928", "network"});
+}
+
 TEST(LinuxAuthSudo, CommandsAndFailures) {
     syslog_fixture fx;
     const auto& e = fx.parse(
