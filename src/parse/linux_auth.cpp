@@ -1131,6 +1131,7 @@ MIMAMORI_REGISTER_MESSAGE_PARSER(cron_uc, "CRON", 50, parse_cron)
 MIMAMORI_REGISTER_MESSAGE_PARSER(cron_lc, "cron", 50, parse_cron)
 MIMAMORI_REGISTER_MESSAGE_PARSER(crond, "crond", 50, parse_cron)
 MIMAMORI_REGISTER_MESSAGE_PARSER(crontab, "crontab", 50, parse_cron)
-MIMAMORI_REGISTER_MESSAGE_PARSER(pam_any, "", 90, sniff_pam)
+// Before the key=value sniffer (40), which would otherwise take "… ruser= rhost=… user=…".
+MIMAMORI_REGISTER_MESSAGE_PARSER(pam_any, "", 20, sniff_pam)
 
 }  // namespace mimamori::parse

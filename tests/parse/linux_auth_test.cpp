@@ -367,6 +367,14 @@ TEST(LinuxAuthLogin, ConsoleLogins) {
     EXPECT_EQ(sys.source_type, "linux.auth");
     EXPECT_EQ(fx.get(sys, "event.action"), "session_opened");
     EXPECT_EQ(fx.get(sys, "user.name"), "deploy");
+    const auto& ftp = fx.parse(
+        "Mar  3 10:00:00 web01 vsftpd[77]: pam_unix(vsftpd:auth): authentication failure; logname= uid=0 "
+        "euid=0 tty=ftp ruser=bob rhost=198.51.100.9  user=bob");
+    EXPECT_EQ(ftp.source_type, "linux.auth");
+    EXPECT_EQ(fx.get(ftp, "event.action"), "pam_auth_failure");
+    EXPECT_EQ(fx.get(ftp, "user.name"), "bob");
+    EXPECT_EQ(fx.get(ftp, "source.ip"), "198.51.100.9");
+    EXPECT_EQ(fx.get(ftp, "pam.service"), "vsftpd");
     const auto& other = fx.parse("Mar  3 10:00:00 web01 systemd[1]: Started Session 5 of User deploy.");
     EXPECT_EQ(other.source_type, "syslog");
     const auto& fl = fx.parse(
