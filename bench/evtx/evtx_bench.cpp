@@ -1,7 +1,11 @@
 // evtx_bench: events/s reading EVTX files with our reader or with libevtx's record API.
 //
-//   evtx_bench [--mode ours|libevtx-xml|libevtx-values] [--runs N] [--dump] [--count] FILE...
+//   evtx_bench [--mode ours|libevtx-xml|libevtx-values|sigma] [--rules DIR]... [--runs N]
+//              [--dump] [--count] FILE...
 //
+// --mode sigma reads with our reader and matches every event against the Sigma rules under the
+// --rules folders (default: SigmaHQ's rules/windows in the shared data) with the compiled
+// ruleset, on one thread; it prints the rules loaded and the matches found.
 // --dump prints every event as NDJSON (ours only) and --count prints "<events> <file>" per file:
 // both are for checking output, not timing. Timing runs read every file N times (default 3) and
 // print the median run: "mode=… events=… seconds=… events_per_s=… mb_per_s=…".
@@ -20,6 +24,10 @@
 
 #include "core/event.hpp"
 #include "ingest/evtx.hpp"
+#ifdef MIMAMORI_HAVE_DETECT
+#include "detect/ruleset/ruleset.hpp"
+#include "detect/sigma/loader.hpp"
+#endif
 
 using namespace mimamori;
 
@@ -45,6 +53,55 @@ std::uint64_t read_ours(const std::string& path, bool dump, std::uint64_t& field
     if (!s) std::fprintf(stderr, "%s: %s\n", path.c_str(), s.err().message.c_str());
     return st.records;
 }
+
+#ifdef MIMAMORI_HAVE_DETECT
+struct sigma_engine {
+    std::unique_ptr<mimamori::detect::ruleset> rs;
+    std::unique_ptr<mimamori::detect::ruleset::scratch> scratch;
+    std::vector<mimamori::detect::rule_match> matches;
+    std::uint64_t total_matches = 0;
+};
+
+std::unique_ptr<sigma_engine> load_sigma(const std::vector<std::string>& dirs) {
+    auto eng = std::make_unique<sigma_engine>();
+    sigma::load_options lo;
+    lo.placeholders_file = std::string(MIMAMORI_SOURCE_DIR) + "/mappings/sigma/placeholders.yaml";
+    auto loaded = sigma::load_rules(dirs, lo);
+    auto map = detect::logsource_map::load(std::string(MIMAMORI_SOURCE_DIR) + "/mappings/sigma/logsources.yaml");
+    if (!map) {
+        std::fprintf(stderr, "logsource map: %s\n", map.err().message.c_str());
+        return nullptr;
+    }
+    detect::ruleset_options o;
+    o.cache_dir = detect::default_cache_dir();
+    o.rules_hash = loaded.content_hash;
+    std::size_t n = loaded.rules.size();
+    auto rs = detect::ruleset::build(std::move(loaded.rules), map.value(), o);
+    if (!rs) {
+        std::fprintf(stderr, "ruleset: %s\n", rs.err().message.c_str());
+        return nullptr;
+    }
+    eng->rs = std::move(rs.value());
+    eng->scratch = eng->rs->make_scratch();
+    std::fprintf(stderr, "sigma: %zu rules loaded (%zu unmapped), compiled in %.1f s%s\n", n,
+                 eng->rs->stats().unmapped_rules, eng->rs->stats().compile_seconds,
+                 eng->rs->stats().cache_hit ? " (cache)" : "");
+    return eng;
+}
+
+std::uint64_t read_sigma(const std::string& path, sigma_engine& eng) {
+    event_batch batch;
+    ingest::evtx::file_stats st;
+    ingest::evtx::reader_options ro;
+    parse::options opts;
+    (void)ingest::evtx::read_file(path, opts, ro, batch, [&](event_batch& b) {
+        eng.matches.clear();
+        eng.rs->match(b, *eng.scratch, eng.matches);
+        eng.total_matches += eng.matches.size();
+    }, st);
+    return st.records;
+}
+#endif
 
 std::uint64_t read_libevtx(const std::string& path, bool xml) {
     libevtx_file_t* f = nullptr;
@@ -104,20 +161,40 @@ int main(int argc, char** argv) {
     std::string mode = "ours";
     int runs = 3;
     bool dump = false, count = false;
-    std::vector<std::string> files;
+    std::vector<std::string> files, rule_dirs;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--mode" && i + 1 < argc) mode = argv[++i];
+        else if (a == "--rules" && i + 1 < argc) rule_dirs.push_back(argv[++i]);
         else if (a == "--runs" && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
         else if (a == "--dump") dump = true;
         else if (a == "--count") count = true;
         else files.push_back(a);
     }
-    if (files.empty() || (mode != "ours" && mode != "libevtx-xml" && mode != "libevtx-values")) {
-        std::fprintf(stderr, "usage: evtx_bench [--mode ours|libevtx-xml|libevtx-values] [--runs N] [--dump] [--count] FILE...\n");
+    if (files.empty() ||
+        (mode != "ours" && mode != "libevtx-xml" && mode != "libevtx-values" && mode != "sigma")) {
+        std::fprintf(stderr,
+                     "usage: evtx_bench [--mode ours|libevtx-xml|libevtx-values|sigma] [--rules DIR]... [--runs N] "
+                     "[--dump] [--count] FILE...\n");
         return 2;
     }
+#ifdef MIMAMORI_HAVE_DETECT
+    std::unique_ptr<sigma_engine> eng;
+    if (mode == "sigma") {
+        if (rule_dirs.empty()) rule_dirs.push_back(std::string(MIMAMORI_SOURCE_DIR) + "/../shared/sigma/rules/windows");
+        eng = load_sigma(rule_dirs);
+        if (!eng) return 1;
+    }
+#else
+    if (mode == "sigma") {
+        std::fprintf(stderr, "evtx_bench was built without the Sigma engine (mimamori_detect)\n");
+        return 2;
+    }
+#endif
     auto one = [&](const std::string& f, std::uint64_t& fields) -> std::uint64_t {
+#ifdef MIMAMORI_HAVE_DETECT
+        if (mode == "sigma") return read_sigma(f, *eng);
+#endif
         if (mode == "ours") return read_ours(f, dump, fields);
         return read_libevtx(f, mode == "libevtx-xml");
     };
@@ -151,8 +228,14 @@ int main(int argc, char** argv) {
     }
     std::sort(secs.begin(), secs.end());
     double med = secs[secs.size() / 2];
-    std::printf("mode=%s events=%llu fields=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f runs=%d\n", mode.c_str(),
+    std::printf("mode=%s events=%llu fields=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f runs=%d", mode.c_str(),
                 static_cast<unsigned long long>(events), static_cast<unsigned long long>(fields), med, events / med,
                 bytes / med / 1e6, runs);
+#ifdef MIMAMORI_HAVE_DETECT
+    if (eng)
+        std::printf(" rules=%zu matches_per_run=%llu", eng->rs->rules().size(),
+                    static_cast<unsigned long long>(eng->total_matches / static_cast<std::uint64_t>(runs)));
+#endif
+    std::printf("\n");
     return 0;
 }
