@@ -7,7 +7,8 @@
 // log.offset = byte offset of the object in the (decompressed) file.
 //
 // Files of one object per line are left to the line format "ndjson" (it reports line numbers),
-// and Windows event exports ({"Event": {"System": ...}}) to the Windows reader.
+// Windows event exports ({"Event": {"System": ...}}) to the Windows reader, and any file another
+// whole-file format's sniffer claims to that format.
 //
 // The top-level structure is walked by a small bracket scanner that only finds where each
 // object starts and ends; each object is then parsed and validated in full by simdjson, so a
@@ -51,7 +52,7 @@ bool is_windows_export(std::string_view head, std::size_t obj) {
     return first_key(head, obj) == "Event" && head.find("\"System\"") != std::string_view::npos;
 }
 
-bool sniff_json(std::string_view head, std::string_view /*path*/) {
+bool sniff_shape(std::string_view head) {
     std::size_t i = skip_ws(head, 0);
     if (i >= head.size()) return false;
     if (head[i] == '[') {
@@ -72,6 +73,15 @@ bool sniff_json(std::string_view head, std::string_view /*path*/) {
     auto nl = head.find('\n', i);
     if (nl == std::string_view::npos) return false;
     return !parse::looks_like_json_object(head.substr(i, nl - i));
+}
+
+// "json" is the generic whole-file reader: any more specific one (Windows event JSON, ...) that
+// claims the file wins, whatever the registration order.
+bool sniff_json(std::string_view head, std::string_view path) {
+    if (!sniff_shape(head)) return false;
+    for (const auto& f : whole_file_formats())
+        if (f.name != "json" && f.sniff && f.sniff(head, path)) return false;
+    return true;
 }
 
 // Skips the string starting at s[i] == '"'; returns the index after its closing quote, or npos.

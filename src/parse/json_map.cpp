@@ -492,7 +492,7 @@ public:
         bool ok = true;
         for (auto it = n.begin(); it != n.end(); ++it) {
             std::string op = it->first.IsScalar() ? it->first.Scalar() : "";
-            const YAML::Node& arg = it->second;
+            const YAML::Node arg = it->second;  // a copy: the iterator hands out a temporary
             if (op == "exists" || op == "missing") {
                 std::vector<std::string> fs;
                 if (!names(arg, fs, op.c_str())) {
@@ -522,7 +522,7 @@ public:
                     }
                     k.field = f->first.Scalar();
                     std::vector<std::string> vs;
-                    const YAML::Node& vn = f->second;
+                    const YAML::Node vn = f->second;  // a copy: the iterator hands out a temporary
                     if (vn.IsScalar()) {
                         vs.push_back(vn.Scalar());
                     } else if (vn.IsSequence() && vn.size() > 0) {
@@ -635,7 +635,7 @@ public:
         bool ok = true, has_value = false;
         for (auto it = n.begin(); it != n.end(); ++it) {
             std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-            const YAML::Node& v = it->second;
+            const YAML::Node v = it->second;  // a copy: the iterator hands out a temporary
             if (key == "from") {
                 ok &= names(v, froms, "from");
             } else if (key == "value") {
@@ -760,8 +760,9 @@ public:
         for (auto it = n.begin(); it != n.end(); ++it) {
             std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
             if (key == "transform") {
-                if (it->second.IsSequence()) {
-                    for (const auto& t2 : it->second) ok &= parse_transform_item(t2, t.transforms);
+                const YAML::Node tv = it->second;  // a copy: the iterator hands out a temporary
+                if (tv.IsSequence()) {
+                    for (const auto& t2 : tv) ok &= parse_transform_item(t2, t.transforms);
                 } else {
                     ok &= parse_transform_item(it->second, t.transforms);
                 }
@@ -866,7 +867,7 @@ public:
             bool has_ts = false;
             for (auto it = p.begin(); it != p.end(); ++it) {
                 std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-                const YAML::Node& v = it->second;
+                const YAML::Node v = it->second;  // a copy: the iterator hands out a temporary
                 if (key == "name") {
                     if (scalar(v, name, "name") && !valid_profile_name(name)) {
                         fail(v, "profile name '" + name + "' must be 1-64 of [a-z0-9._-] (it becomes the source type)");
@@ -1021,8 +1022,18 @@ bool looks_like_json_object(std::string_view s) {
 
 namespace {
 
+// The child a key led to last time, to skip the hash probe when objects repeat their key order
+// (they nearly always do: one source writes its keys in one order).
+struct guess {
+    std::uint32_t parent = k_none;
+    std::uint32_t node = k_none;
+    std::string key;
+};
+
 struct node {
     std::string path;
+    guess first_child;   // the first key of an object at this node
+    guess next_sibling;  // the key that followed this one
     field_id id = k_no_field;
     check chk = check::none;
     std::uint64_t stamp = 0;         // == mapper's m_seq when seen in the current object
@@ -1155,6 +1166,21 @@ struct json_mapper::impl {
         return n;
     }
 
+    // child(parent, key) for the key after `prev` (k_none: the first key of the object).
+    std::uint32_t predicted_child(std::uint32_t parent, std::uint32_t prev, bool first, std::string_view key) {
+        if (parent == k_none || (!first && prev == k_none)) return child(parent, key);
+        {
+            const guess& g = first ? nodes[parent].first_child : nodes[prev].next_sibling;
+            if (g.parent == parent && g.key == key) return g.node;
+        }
+        std::uint32_t n = child(parent, key);
+        guess& g = first ? nodes[parent].first_child : nodes[prev].next_sibling;  // nodes may have grown
+        g.parent = parent;
+        g.node = n;
+        g.key.assign(key);
+        return n;
+    }
+
     // -- compiling the mapping -----------------------------------------------------------------
 
     c_cond compile(const condition& c) {
@@ -1273,7 +1299,14 @@ struct json_mapper::impl {
                 }
                 simdjson::dom::object obj;
                 if (el.get(obj)) return;
-                for (auto kv : obj) walk(kv.value, child(n, kv.key), depth + 1);
+                std::uint32_t prev = k_none;
+                bool first = true;
+                for (auto kv : obj) {
+                    std::uint32_t c = predicted_child(n, prev, first, kv.key);
+                    first = false;
+                    prev = c;
+                    walk(kv.value, c, depth + 1);
+                }
                 return;
             }
             case element_type::ARRAY: {

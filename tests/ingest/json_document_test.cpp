@@ -95,6 +95,13 @@ TEST(json_document, sniffs_its_shapes_only) {
     // Windows event exports belong to the Windows reader.
     EXPECT_FALSE(f.sniff("{\n  \"Event\": {\n    \"System\": {\"EventID\": 4624}", "x.json"));
     EXPECT_FALSE(f.sniff("[\n{\"Event\":{\"#attributes\":{},\"System\":{\"EventID\":4625}}}", "x.json"));
+    // A file another whole-file format claims (here Winlogbeat JSON, when its reader is linked)
+    // is left to it.
+    std::string_view winlogbeat = R"([{"@timestamp":"2024-01-01T00:00:00Z","winlog":{"event_id":4624,"channel":"Security"}}])";
+    bool other = false;
+    for (const auto& w : whole_file_formats())
+        if (w.name != "json" && w.sniff(winlogbeat, "x.json")) other = true;
+    EXPECT_EQ(f.sniff(winlogbeat, "x.json"), !other);
     EXPECT_FALSE(f.sniff("Jan  1 00:00:00 host sshd[1]: x", "auth.log"));
     EXPECT_FALSE(f.sniff("[1, 2, 3]", "x.json"));
     EXPECT_FALSE(f.sniff("", "empty"));
