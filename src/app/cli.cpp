@@ -16,8 +16,12 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
     add_scan_command(app);
     add_formats_command(app);
+    add_rules_command(app);
     add_verify_command(app);
     add_search_command(app);
+    add_serve_command(app);
+    add_status_command(app);
+    add_demo_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

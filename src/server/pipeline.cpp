@@ -1,0 +1,215 @@
+#include "server/pipeline.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+namespace mimamori::server {
+
+namespace {
+
+timestamp_ns now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void log_line(const std::string& s) { std::fprintf(stderr, "mimamori serve: %s\n", s.c_str()); }
+
+}  // namespace
+
+result<parse::parser_set> pipeline::make_parsers(const parse::options& opts) { return parse::parser_set::create(opts); }
+
+pipeline::pipeline(const pipeline_options& opts, std::unique_ptr<store::store> db, std::unique_ptr<detect_stage> detect,
+                   metrics& m)
+    : m_opts(opts),
+      m_db(std::move(db)),
+      m_detect(std::move(detect)),
+      m_metrics(m),
+      m_raw(opts.queue_messages),
+      m_batches(4) {}
+
+pipeline::~pipeline() {
+    if (m_parse_thread.joinable() || m_store_thread.joinable()) drain_and_stop();
+}
+
+status pipeline::start() {
+    auto ps = make_parsers(m_opts.parse);
+    if (!ps) return ps.err();
+    m_parsers = std::move(ps.value());
+    auto cps = m_db->checkpoints();
+    if (!cps) return cps.err();
+    m_initial_checkpoints = std::move(cps.value());
+    if (auto st = m_db->stats(); st) {
+        m_metrics.alerts_total = st.value().alerts;
+        m_metrics.incidents_total = st.value().incidents;
+    }
+    m_metrics.raw_queue_depth = [this] { return static_cast<std::uint64_t>(m_raw.weight()); };
+    m_metrics.raw_queue_capacity = [this] { return static_cast<std::uint64_t>(m_raw.capacity()); };
+    m_metrics.batch_queue_depth = [this] { return static_cast<std::uint64_t>(m_batches.weight()); };
+    m_parse_thread = std::thread([this] { parse_loop(); });
+    m_store_thread = std::thread([this] { store_loop(); });
+    return {};
+}
+
+void pipeline::drain_and_stop() {
+    m_stopping = true;
+    m_raw.close();
+    if (m_parse_thread.joinable()) m_parse_thread.join();
+    m_batches.close();
+    if (m_store_thread.joinable()) m_store_thread.join();
+}
+
+void pipeline::flush(work& w) {
+    if (m_detect && !w.batch.empty()) {
+        std::size_t before = w.alerts.size();
+        m_detect->process(w.batch, w.alerts);
+        m_metrics.alerts += w.alerts.size() - before;
+    }
+}
+
+void pipeline::parse_loop() {
+    static const field_id k_source_address = intern("log.source.address");
+    parse::context ctx{&m_opts.parse, now_ns()};
+    std::unique_ptr<work> w;
+    std::map<std::string, store::checkpoint> cps;  // latest per input within this batch
+    auto deadline = std::chrono::steady_clock::now();
+    const auto delay = std::chrono::milliseconds(m_opts.batch_delay_ms);
+
+    auto take_work = [&] {
+        std::lock_guard lk(m_spare_mu);
+        if (!m_spare.empty()) {
+            w = std::move(m_spare.back());
+            m_spare.pop_back();
+        } else {
+            w = std::make_unique<work>();
+        }
+    };
+    auto hand_over = [&] {
+        if (w->batch.empty() && cps.empty() && w->acks.empty()) return;
+        flush(*w);
+        for (auto& [k, c] : cps) w->checkpoints.push_back(std::move(c));
+        cps.clear();
+        std::size_t n = 1;
+        if (!m_batches.push(std::move(w), n)) {
+            // Store thread gone (cannot happen before we close it); nothing sensible to do.
+            log_line("internal: batch queue closed early");
+        }
+        take_work();
+    };
+
+    take_work();
+    input_chunk c;
+    while (true) {
+        if (m_reload.exchange(false)) {
+            if (!m_detect) m_metrics.reloads++;
+            else if (auto st = m_detect->reload(); !st) log_line("reload failed, keeping the old rules: " + st.err().message);
+            else m_metrics.reloads++;
+        }
+        auto now = std::chrono::steady_clock::now();
+        bool have = !w->batch.empty() || !cps.empty() || !w->acks.empty();
+        auto wait = have ? std::max(std::chrono::steady_clock::duration::zero(), deadline - now)
+                         : std::chrono::steady_clock::duration(std::chrono::milliseconds(200));
+        bool got = m_raw.pop(c, wait);
+        if (!got) {
+            if (have) hand_over();
+            if (m_raw.drained()) break;
+            continue;
+        }
+        if (!have) deadline = std::chrono::steady_clock::now() + delay;
+        ctx.reference_time = c.received ? c.received : now_ns();
+        auto& b = w->batch;
+        std::string_view file_view;
+        std::vector<std::string_view> peer_views(c.peers.size());
+        for (const auto& m : c.messages) {
+            std::string_view text(c.data.data() + m.offset, m.length);
+            auto& e = b.begin();
+            e.raw = b.copy(text);
+            if (!c.file.empty()) {
+                if (file_view.empty()) file_view = b.copy(c.file);
+                e.file = file_view;
+                e.offset = m.file_offset;
+            }
+            const route* r = m.via;
+            m_parsers.parse(e.raw, r ? r->preferred : -1, ctx, b, e);
+            if (r && !r->source_type.empty()) e.source_type = r->source_type;
+            // A record without a usable time is filed under when it arrived, so time-bounded
+            // searches and retention still see it.
+            if (e.ts == k_no_time) e.ts = ctx.reference_time;
+            if (m.peer >= 0) {
+                auto& pv = peer_views[static_cast<std::size_t>(m.peer)];
+                if (pv.empty()) pv = b.copy(c.peers[static_cast<std::size_t>(m.peer)]);
+                // Parsers have committed the event; the sender's address is one more field of it.
+                b.add(k_source_address, pv);
+                b.commit();
+            }
+            if (r && r->metrics) {
+                r->metrics->events.fetch_add(1, std::memory_order_relaxed);
+                if (e.malformed()) r->metrics->parse_errors.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
+        if (c.checkpoint) cps[c.checkpoint->key] = std::move(*c.checkpoint);
+        if (c.done) w->acks.push_back(std::move(c.done));
+        c = input_chunk{};
+        if (b.size() >= m_opts.batch_events || std::chrono::steady_clock::now() >= deadline || m_raw.weight() == 0)
+            hand_over();
+    }
+    hand_over();
+}
+
+void pipeline::store_loop() {
+    auto last_retention = std::chrono::steady_clock::now();
+    bool retention = m_opts.retention.max_age_s > 0 || m_opts.retention.max_bytes > 0;
+    std::unique_ptr<work> w;
+    while (true) {
+        bool got = m_batches.pop(w, std::chrono::milliseconds(500));
+        if (got) {
+            auto t0 = std::chrono::steady_clock::now();
+            int attempt = 0;
+            while (true) {
+                status st;
+                if (w->batch.empty() && w->alerts.empty()) {
+                    if (!w->checkpoints.empty()) st = m_db->put_checkpoints(w->checkpoints);
+                } else {
+                    auto r = m_db->append(w->batch, w->alerts, w->checkpoints);
+                    if (!r) st = r.err();
+                }
+                if (st) break;
+                m_metrics.store_errors++;
+                log_line("store: " + st.err().message + " (retrying)");
+                // Nothing is acknowledged or checkpointed until it is stored: keep trying (a
+                // full disk must not lose data); give up only when shutting down.
+                if (m_stopping && ++attempt >= 5) {
+                    for (auto& a : w->acks) a->finish(false, st.err().message);
+                    w->acks.clear();
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))));
+                ++attempt;
+            }
+            m_metrics.events_stored += w->batch.size();
+            m_metrics.batches_stored++;
+            m_metrics.alerts_total += w->alerts.size();
+            m_metrics.last_commit_ns = now_ns();
+            m_metrics.last_batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            for (auto& a : w->acks) a->finish(true);
+            w->batch.clear();
+            w->alerts.clear();
+            w->checkpoints.clear();
+            w->acks.clear();
+            {
+                std::lock_guard lk(m_spare_mu);
+                if (m_spare.size() < 4) m_spare.push_back(std::move(w));
+            }
+            w.reset();
+        } else if (m_batches.drained()) {
+            break;
+        }
+        if (retention && std::chrono::steady_clock::now() - last_retention > std::chrono::seconds(m_opts.retention_every_s)) {
+            last_retention = std::chrono::steady_clock::now();
+            auto r = m_db->apply_retention(m_opts.retention);
+            if (!r) log_line("retention: " + r.err().message);
+            else m_metrics.retention_deleted += r.value().events_deleted;
+        }
+    }
+}
+
+}  // namespace mimamori::server
