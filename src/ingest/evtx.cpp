@@ -63,11 +63,13 @@ struct op {
     std::uint16_t index = 0;  // subst: value index; instance: number of values
     std::uint32_t a = 0;      // open/attr: name index; text: pool offset; instance: template index
     std::uint32_t b = 0;      // text: length; instance: chunk offset of the value descriptors
+    mutable field_id fid = k_no_field;  // text: field id of the text when it names a <Data>
 };
 
 struct cached_name {
     std::string text;
     windows::name_kind kind;
+    field_id id;  // the name as a field name
 };
 
 struct tmpl {
@@ -277,7 +279,6 @@ public:
         m_tpl_at.clear();
         m_tpls.clear();
         m_pool.clear();
-        m_text_ids.clear();
     }
     void begin_record() {
         m_work = 0;
@@ -318,7 +319,6 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> m_tpl_at;
     std::deque<tmpl> m_tpls;
     std::string m_pool;
-    std::unordered_map<std::uint32_t, field_id> m_text_ids;  // pool offset → field id (Data names)
     std::vector<std::vector<op>> m_ops;         // scratch per depth: nested Binary XML values
     std::vector<std::vector<value_ref>> m_vals;  // scratch per depth: template instance values
     std::uint64_t m_work = 0;
@@ -340,6 +340,7 @@ std::int64_t chunk_decoder::name_at(std::uint32_t off, std::uint32_t* inline_pos
     if (auto colon = n.text.find(':'); colon != std::string::npos && n.text.compare(0, 6, "xmlns:") != 0)
         n.text.erase(0, colon + 1);
     n.kind = windows::classify(n.text);
+    n.id = intern(n.text);
     auto idx = static_cast<std::uint32_t>(m_names.size());
     m_names.push_back(std::move(n));
     m_name_at.emplace(off, idx);
@@ -575,13 +576,13 @@ bool chunk_decoder::run(const std::vector<op>& ops, const value_ref* vals, std::
             case opk::open: {
                 close_attr();
                 const cached_name& n = m_names[o.a];
-                fl.start_element(windows::name_ref{n.text, n.kind});
+                fl.start_element(windows::name_ref{n.text, n.kind, n.id});
                 break;
             }
             case opk::attr: {
                 close_attr();
                 const cached_name& n = m_names[o.a];
-                fl.start_attribute(windows::name_ref{n.text, n.kind});
+                fl.start_attribute(windows::name_ref{n.text, n.kind, n.id});
                 in_attr = true;
                 break;
             }
@@ -594,10 +595,8 @@ bool chunk_decoder::run(const std::vector<op>& ops, const value_ref* vals, std::
             case opk::text:
                 if (fl.wants_name() &&
                     (i + 1 == ops.size() || (ops[i + 1].k != opk::text && ops[i + 1].k != opk::subst))) {
-                    auto it = m_text_ids.find(o.a);
-                    if (it == m_text_ids.end())
-                        it = m_text_ids.emplace(o.a, fl.id_of(std::string_view(m_pool).substr(o.a, o.b))).first;
-                    fl.set_name_id(it->second);
+                    if (o.fid == k_no_field) o.fid = fl.id_of(std::string_view(m_pool).substr(o.a, o.b));
+                    fl.set_name_id(o.fid);
                 } else if (fl.want_text()) {
                     fl.text().append(m_pool, o.a, o.b);
                     fl.piece_done(false);

@@ -83,6 +83,7 @@ name_kind classify(std::string_view name);
 struct name_ref {
     std::string_view text;  ///< UTF-8, local name (no namespace prefix)
     name_kind kind = name_kind::other;
+    field_id id = k_no_field;  ///< intern(text) when the reader has it cached, else k_no_field
 };
 
 /// Facts about the event being flattened that finish_event needs without searching fields.

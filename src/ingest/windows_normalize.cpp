@@ -360,22 +360,25 @@ void flattener::start_element(const name_ref& n) {
                     case name_kind::correlation:
                     case name_kind::execution:
                     case name_kind::security: break;
-                    default: content = id_of(n.text); break;
+                    default: content = n.id != k_no_field ? n.id : id_of(n.text); break;
                 }
                 break;
             case section::event_data:
-                content = n.kind == name_kind::data ? k.Data : n.kind == name_kind::binary ? k.Binary : id_of(n.text);
+                content = n.kind == name_kind::data     ? k.Data
+                          : n.kind == name_kind::binary ? k.Binary
+                          : n.id != k_no_field          ? n.id
+                                                        : id_of(n.text);
                 break;
             case section::rendering_info:
                 if (n.kind == name_kind::message) content = k.Message;
                 break;
             case section::user_data:
-            case section::other: content = id_of(n.text); break;
+            case section::other: content = n.id != k_no_field ? n.id : id_of(n.text); break;
             case section::none: break;
         }
     } else if (depth > 3) {
         if (m_section == section::user_data || m_section == section::other || m_section == section::event_data)
-            content = id_of(n.text);
+            content = n.id != k_no_field ? n.id : id_of(n.text);
     }
     m_stack.push_back(frame{n.kind, n.text, content, depth});
     update_want();
