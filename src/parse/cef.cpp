@@ -60,7 +60,7 @@ sv severity_number(sv s) {
 }
 
 struct cef_state {
-    key_cache<ecs_target> cache;
+    key_cache<key_info> cache;
     std::vector<ext_pair> pairs;
 };
 cef_state& state() {
@@ -114,7 +114,7 @@ void emit(const cef_header& h, const context& ctx, event_batch& batch, event& e,
         if (p.value.empty()) continue;
         resolved_key r = resolve_key(st.cache, ctx.opts, kv_family::cef, p.key);
         sv v = p.escaped ? cef_unescape(batch, p.value) : p.value;
-        if (r.id != k_no_field) batch.add(r.id, v);
+        add_native(batch, r, v);
         if (r.target.id == f::message) {
             msg = v;
             if (!add_message) continue;
@@ -142,8 +142,10 @@ void emit(const cef_header& h, const context& ctx, event_batch& batch, event& e,
             if (p.key != base || p.value.empty()) continue;
             sv label = lp.escaped ? cef_unescape(batch, lp.value) : lp.value;
             field_id id = intern_bounded(label);
-            if (id != k_no_field && id >= f::k_first_dynamic)
-                batch.add(id, p.escaped ? cef_unescape(batch, p.value) : p.value);
+            if (id != k_no_field && id >= f::k_first_dynamic) {
+                sv v = p.escaped ? cef_unescape(batch, p.value) : p.value;
+                add_mapped(batch, ecs_target{id, native_check_for(label, id)}, v);
+            }
             break;
         }
     }

@@ -30,17 +30,6 @@ struct kv_maps {
     std::string path;
 };
 
-value_check check_for(sv name, field_id id) {
-    if (ends_with(name, ".ip")) return value_check::ip;
-    if (ends_with(name, ".port")) return value_check::port;
-    if (ends_with(name, ".bytes") || ends_with(name, ".packets")) return value_check::count;
-    if (ends_with(name, ".mac")) return value_check::mac;
-    if (name == "network.transport") return value_check::transport;
-    if (name == "network.protocol" || name == "http.request.method") return value_check::lower;
-    if (default_kind(id) == value_kind::number) return value_check::number;
-    return value_check::none;
-}
-
 kv_maps load_maps(const options* opts) {
     kv_maps m;
     std::string dir = opts && !opts->mappings_dir.empty() ? opts->mappings_dir
@@ -65,7 +54,7 @@ kv_maps load_maps(const options* opts) {
                 }
                 field_id id = find_field(target);
                 if (id == k_no_field) id = intern(target);
-                m.family[s][key] = ecs_target{id, check_for(target, id)};
+                m.family[s][key] = ecs_target{id, check_for_name(target, id)};
             }
         }
     } catch (const YAML::Exception& ex) {
@@ -110,6 +99,15 @@ status kv_mappings_status(const options& opts) {
 bool add_mapped(event_batch& batch, const ecs_target& t, sv v) {
     if (t.id == k_no_field || v.empty() || v == "N/A" || v == "n/a" || v == "-") return false;
     switch (t.check) {
+        case value_check::drop: return false;
+        case value_check::status:
+            if (v.size() != 3 || !is_uint_in(v, 100, 999)) return false;
+            batch.add(t.id, v);
+            return true;
+        case value_check::outcome:
+            if (v != "success" && v != "failure" && v != "unknown") return false;
+            batch.add(t.id, v);
+            return true;
         case value_check::none: batch.add(t.id, v); return true;
         case value_check::ip: {
             if (is_ip(v)) {
@@ -390,7 +388,7 @@ void finish(event_batch& batch, event& e, const seen_values& s, const context& c
 
 /// Thread-local state: the key cache and a reusable pair buffer (no allocation per line).
 struct kv_state {
-    key_cache<ecs_target> cache;
+    key_cache<key_info> cache;
     std::vector<kv_pair> pairs;
 };
 kv_state& state() {
@@ -419,7 +417,7 @@ void emit_pairs(kv_state& st, const context& ctx, event_batch& batch, event& e,
         if (p.value.empty()) continue;
         resolved_key r = resolve_key(st.cache, ctx.opts, kv_family::kv, p.key);
         sv v = p.escaped ? unescape_quoted(batch, p.value) : p.value;
-        if (r.id != k_no_field) batch.add(r.id, v);
+        add_native(batch, r, v);
         if (r.target.id != k_no_field) {
             if (r.target.id == f::message && !add_message) {
             } else if (add_mapped(batch, r.target, v)) {

@@ -70,7 +70,7 @@ bool parse_header(sv s, leef_header& h) {
 }
 
 struct leef_state {
-    key_cache<ecs_target> cache;
+    key_cache<key_info> cache;
     std::vector<ext_pair> pairs;
 };
 leef_state& state() {
@@ -113,7 +113,7 @@ void emit(const leef_header& h, const context& ctx, event_batch& batch, event& e
         resolved_key r = resolve_key(st.cache, ctx.opts, kv_family::leef, p.key);
         sv v = p.value;
         if (delim == ' ' && p.escaped) v = cef_unescape(batch, v);
-        if (r.id != k_no_field) batch.add(r.id, v);
+        add_native(batch, r, v);
         if (r.target.id == f::message && !add_message) continue;
         if (r.target.id != k_no_field && add_mapped(batch, r.target, v)) {
             user |= r.target.id == f::user_name;

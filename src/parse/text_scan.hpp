@@ -512,7 +512,34 @@ enum class value_check : std::uint8_t {
     transport,  ///< protocol name/number → lower-case transport
     mac,        ///< normalised to RFC 7042
     lower,      ///< ASCII lower-cased copy
+    status,     ///< HTTP status 100..999
+    outcome,    ///< success / failure / unknown
+    drop,       ///< never stored (an ECS name whose values the parser alone decides)
 };
+
+/// The check for values stored under `name` (an ECS name, or a record's own key that looks
+/// like one: "client.ip", "p.port"): such fields must hold what their names promise.
+inline value_check check_for_name(sv name, field_id id) {
+    if (ends_with(name, ".ip")) return value_check::ip;
+    if (ends_with(name, ".port")) return value_check::port;
+    if (ends_with(name, ".bytes") || ends_with(name, ".packets") || name == "process.pid")
+        return value_check::count;
+    if (ends_with(name, ".mac")) return value_check::mac;
+    if (name == "network.transport") return value_check::transport;
+    if (name == "network.protocol") return value_check::lower;
+    if (name == "http.response.status_code") return value_check::status;
+    if (name == "event.outcome") return value_check::outcome;
+    if (name == "event.category" || name == "event.kind" || name == "event.type")
+        return value_check::drop;
+    if (default_kind(id) == value_kind::number) return value_check::number;
+    return value_check::none;
+}
+/// The check for a record's own key stored natively: none unless its name has a dot (the
+/// common case, FortiGate's "srcip", costs one memchr).
+inline value_check native_check_for(sv key, field_id id) {
+    if (key.find('.') == sv::npos) return value_check::none;
+    return check_for_name(key, id);
+}
 
 /// Where a native key goes in ECS (k_no_field = nowhere).
 struct ecs_target {
@@ -539,17 +566,29 @@ bool add_mapped(event_batch& batch, const ecs_target& t, sv value);
 field_id intern_bounded(sv name);
 
 /// One key of a record whose fields name themselves, resolved once per thread.
+struct key_info {
+    ecs_target target;                       ///< its ECS mapping, if any
+    value_check native = value_check::none;  ///< check on the native value (native_check_for)
+};
 struct resolved_key {
     field_id id = k_no_field;  ///< the native field (k_no_field past intern_bounded's bound)
-    ecs_target target;         ///< its ECS mapping, if any
+    ecs_target target;
+    value_check native = value_check::none;
 };
-inline resolved_key resolve_key(key_cache<ecs_target>& cache, const options* opts, kv_family fam,
+inline resolved_key resolve_key(key_cache<key_info>& cache, const options* opts, kv_family fam,
                                 sv key) {
-    if (const auto* hit = cache.find(key)) return {hit->id, hit->payload};
+    if (const auto* hit = cache.find(key)) return {hit->id, hit->payload.target, hit->payload.native};
     field_id id = intern_bounded(key);
     ecs_target t = kv_target(opts, fam, key);
-    if (id != k_no_field) cache.insert(field_name(id), id, t);
-    return {id, t};
+    value_check nc = id == k_no_field ? value_check::none : native_check_for(key, id);
+    if (id != k_no_field) cache.insert(field_name(id), id, key_info{t, nc});
+    return {id, t, nc};
+}
+/// Store a record's own key=value under the key's name (checked when the name promises a shape).
+inline void add_native(event_batch& batch, const resolved_key& r, sv v) {
+    if (r.id == k_no_field) return;
+    if (r.native == value_check::none) batch.add(r.id, v);
+    else add_mapped(batch, ecs_target{r.id, r.native}, v);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -203,6 +203,26 @@ TEST(KeyValue, LogfmtAndUnquotedSpaces) {
     EXPECT_EQ(fx.ts(n), "2024-06-15T12:00:00Z");
 }
 
+TEST(KeyValue, KeysThatLookLikeEcsNamesAreChecked) {
+    format_fixture fx("kv");
+    const auto& e = fx.parse(
+        "client.ip=notanip p.port=abc event.outcome=ok source.ip=1.2.3.4 peer.port=443 event.category=x host.mac=00:11:22:33:44:55 sent.bytes=-5");
+    EXPECT_EQ(e.source_type, "kv");
+    EXPECT_FALSE(fx.has(e, "client.ip"));
+    EXPECT_FALSE(fx.has(e, "p.port"));
+    EXPECT_FALSE(fx.has(e, "event.outcome"));
+    EXPECT_FALSE(fx.has(e, "sent.bytes"));
+    EXPECT_NE(fx.get(e, "event.category"), "x");
+    EXPECT_EQ(fx.get(e, "source.ip"), "1.2.3.4");
+    EXPECT_EQ(fx.get(e, "peer.port"), "443");
+    EXPECT_EQ(fx.get(e, "host.mac"), "00-11-22-33-44-55");
+    // CEF labels are names too
+    format_fixture cx("cef");
+    const auto& c = cx.parse("CEF:0|A|B|1|x|y|3|cs1Label=peer.ip cs1=nope cs2Label=Rule cs2=r1 src=1.2.3.4");
+    EXPECT_FALSE(cx.has(c, "peer.ip"));
+    EXPECT_EQ(cx.get(c, "Rule"), "r1");
+}
+
 TEST(KeyValue, OtherFormatsAreNotMine) {
     format_fixture fx;
     EXPECT_EQ(fx.only("kv", "IN=eth0 OUT= MAC=00 SRC=1.2.3.4 DST=5.6.7.8 LEN=40 PROTO=TCP"), parse_status::not_mine);
