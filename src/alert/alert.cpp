@@ -135,7 +135,7 @@ enum slot_kind { k_none, k_user, k_host, k_src, k_dst, k_domain };
 slot_kind slot_of(std::string_view name) {
     static const std::map<std::string, slot_kind, std::less<>> k = {
         {"user.name", k_user}, {"TargetUserName", k_user}, {"SubjectUserName", k_user}, {"User", k_user},
-        {"user", k_user}, {"source.user.name", k_user}, {"userIdentity.userName", k_user},
+        {"user", k_user}, {"source.user.name", k_user}, {"userIdentity.arn", k_user}, {"userIdentity.userName", k_user},
         {"host.name", k_host}, {"Computer", k_host}, {"ComputerName", k_host}, {"hostname", k_host},
         {"Workstation", k_host}, {"WorkstationName", k_host},
         {"source.ip", k_src}, {"IpAddress", k_src}, {"SourceIp", k_src}, {"src_ip", k_src},

@@ -294,6 +294,7 @@ struct engine::impl {
         std::string sample;
         std::uint32_t file = k_no_file;
         std::uint64_t line = 0, offset = 0;
+        std::vector<std::pair<std::uint8_t, std::string>> context;  // index into context_ids
     };
     struct later {
         bool operator()(const pending& a, const pending& b) const {
@@ -346,6 +347,7 @@ struct engine::impl {
     std::string_view last_file_view;
     std::uint32_t last_file_id = k_no_file;
     std::size_t state_bytes = 0;  // cached sum of rule bytes (refreshed on growth)
+    std::vector<field_id> context_ids;
     std::string scratch;
 
     std::uint32_t file_id(std::string_view f) {
@@ -419,6 +421,10 @@ struct engine::impl {
             p.key_text.append(v);
         }
         p.key_hash = hash_str(p.key_text, 0x5eed);
+        for (std::size_t i = 0; i < context_ids.size(); ++i) {
+            std::string_view v = get(context_ids[i], opt.context_fields[i]);
+            if (!v.empty()) p.context.emplace_back(static_cast<std::uint8_t>(i), std::string(v));
+        }
         const corr_type t = r.def.type;
         if (t != corr_type::event_count && t != corr_type::temporal && t != corr_type::temporal_ordered) {
             std::string& val = scratch;
@@ -463,8 +469,10 @@ struct engine::impl {
     }
 
     static std::size_t pending_bytes(const pending& p) {
-        return sizeof(pending) + (p.key_text.capacity() > 15 ? p.key_text.capacity() : 0) +
-               (p.sample.capacity() > 15 ? p.sample.capacity() : 0);
+        std::size_t n = sizeof(pending) + (p.key_text.capacity() > 15 ? p.key_text.capacity() : 0) +
+                        (p.sample.capacity() > 15 ? p.sample.capacity() : 0);
+        for (const auto& c : p.context) n += sizeof(c) + (c.second.capacity() > 15 ? c.second.capacity() : 0);
+        return n;
     }
 
     void pop_and_process(std::vector<hit>& out) {
@@ -740,6 +748,7 @@ struct engine::impl {
         h.continuation = s.firing;
         h.events = s.firing ? 1 : s.episode_events;
         h.sample = p.sample;
+        for (const auto& [idx, v] : p.context) h.context.emplace_back(opt.context_fields[idx], v);
         std::size_t i = 0;
         std::string_view rest = key_text;
         for (const auto& g : r.def.group_by) {
@@ -760,9 +769,12 @@ struct engine::impl {
         // Chains: this hit is an input of the correlations that reference this one.
         if (r.chained.empty()) return;
         const auto group = out.back().group;
+        const auto context = out.back().context;
         for (const subscription& sub : r.chained) {
             auto get = [&](field_id, const std::string& name) -> std::string_view {
                 for (const auto& [k, v] : group)
+                    if (k == name) return v;
+                for (const auto& [k, v] : context)
                     if (k == name) return v;
                 return {};
             };
@@ -915,6 +927,8 @@ engine::~engine() = default;
 result<std::unique_ptr<engine>> engine::create(std::vector<corr_rule> defs, options opts) {
     auto p = std::make_unique<impl>();
     p->opt = opts;
+    if (p->opt.context_fields.size() > 255) p->opt.context_fields.resize(255);
+    for (const auto& n : p->opt.context_fields) p->context_ids.push_back(intern(n));
     p->defs = defs;
     p->rules.resize(defs.size());
     std::map<std::string, std::uint32_t, std::less<>> by_ref;  // correlation id / name → index
@@ -1119,6 +1133,11 @@ void engine::save(std::ostream& os) const {
         w.pod(p.file);
         w.pod(p.line);
         w.pod(p.offset);
+        w.pod(static_cast<std::uint32_t>(p.context.size()));
+        for (const auto& [i, v] : p.context) {
+            w.pod(i);
+            w.str(v);
+        }
         copy.pop();
     }
     os.write(w.buf.data(), static_cast<std::streamsize>(w.buf.size()));
@@ -1186,6 +1205,12 @@ status engine::restore(std::istream& is, std::size_t* skipped) {
         p.file = r.pod<std::uint32_t>();
         p.line = r.pod<std::uint64_t>();
         p.offset = r.pod<std::uint64_t>();
+        const auto nctx = r.pod<std::uint32_t>();
+        for (std::uint32_t c = 0; r.ok && c < nctx && c < 256; ++c) {
+            const auto i = r.pod<std::uint8_t>();
+            std::string v = r.str();
+            if (i < s.opt.context_fields.size()) p.context.emplace_back(i, std::move(v));
+        }
         auto it = by_key.find(key);
         if (it == by_key.end() || p.pos >= s.rules[it->second].def.rules.size()) continue;
         p.rule = it->second;

@@ -43,6 +43,9 @@ struct options {
     timestamp_ns lateness = 0;
     static constexpr timestamp_ns k_unbounded = std::numeric_limits<timestamp_ns>::max();
     std::size_t max_values = 4096;  ///< distinct values kept per group (value_count, value_percentile)
+    /// Fields of the triggering event to carry into hits (`hit::context`), e.g. the user of the
+    /// logon that completed a brute-force-then-success sequence. Empty = none (saves memory).
+    std::vector<std::string> context_fields;
 };
 
 /// Where an event came from: enough to find it again.
@@ -63,6 +66,7 @@ struct hit {
     std::uint64_t events = 0;      ///< base events this hit accounts for that earlier hits of the group did not
     bool continuation = false;     ///< the condition already held for this group at its previous update
     std::string sample;            ///< the value field of the triggering event (value_* types)
+    std::vector<std::pair<std::string, std::string>> context;  ///< options::context_fields of the triggering event
     evidence_ref first, last;      ///< first event of the window (as far as known) and the triggering one
 };
 

@@ -1,0 +1,83 @@
+#pragma once
+/// Everything after the single-event rules, in one object: base-rule matches and threat
+/// intelligence become findings; matches of rules that correlations reference feed the
+/// correlation engine, whose hits become findings too; findings become alerts (dedup,
+/// suppression) and alerts become incidents. `mimamori scan` drives it batch by batch.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "alert/alert.hpp"
+#include "core/event.hpp"
+#include "core/result.hpp"
+#include "detect/correlate/engine.hpp"
+#include "detect/intel/intel.hpp"
+
+namespace mimamori::alert {
+
+struct pipeline_options {
+    /// Rule files and folders: correlation documents are read from them, and the catalog (stage,
+    /// NIST CSF, ja/en texts) from every document in them.
+    std::vector<std::string> rule_paths;
+    /// Extra metadata files (the built-in detectors' texts, e.g. mappings/alert/builtin.yml).
+    std::vector<std::string> metadata_paths;
+    std::vector<intel::source> intel;
+    std::string alert_config;  ///< suppressions and windows (YAML); empty = defaults
+    std::string state_file;    ///< correlation state: restored at start when present, saved at finish
+    correlate::options corr;
+    aggregator_options agg;
+    incident_options inc;
+};
+
+/// A Sigma rule as the ruleset knows it (index-aligned with the ruleset's rules).
+struct base_rule {
+    std::string id, name, title, level;
+    std::vector<std::string> tags;
+};
+
+struct pipeline_stats {
+    std::uint64_t base_matches = 0, intel_hits = 0, correlation_hits = 0, findings = 0;
+    std::size_t correlations = 0, indicators = 0;
+    std::vector<std::string> problems;  ///< correlation documents rejected, state not restored, …
+    correlate::engine_stats corr;
+};
+
+class pipeline {
+public:
+    static result<std::unique_ptr<pipeline>> create(pipeline_options opts);
+    ~pipeline();
+
+    void set_base_rules(std::vector<base_rule> rules);
+    /// One batch after the Sigma ruleset ran on it: (rule index, event index) pairs.
+    void on_batch(const event_batch& batch, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& matches);
+    /// End of input: flush correlations, save state, build alerts and incidents.
+    status finish();
+
+    const std::vector<alert>& alerts() const { return m_alerts; }
+    const std::vector<incident>& incidents() const { return m_incidents; }
+    pipeline_stats stats() const;
+    const rule_catalog& catalog() const { return m_catalog; }
+
+private:
+    pipeline() = default;
+    void add_hits(std::vector<correlate::hit>& hits);
+
+    pipeline_options m_opts;
+    rule_catalog m_catalog;
+    std::unique_ptr<correlate::engine> m_corr;
+    intel::intel_store m_intel;
+    std::unique_ptr<intel::event_matcher> m_matcher;
+    std::unique_ptr<aggregator> m_agg;
+    std::vector<base_rule> m_base;
+    std::vector<correlate::engine::input_handle> m_inputs;
+    std::vector<std::uint8_t> m_emits;
+    std::vector<std::vector<std::string>> m_template_fields;  // per base rule: {placeholders} of its summaries
+    std::vector<alert> m_alerts;
+    std::vector<incident> m_incidents;
+    pipeline_stats m_stats;
+    std::vector<correlate::hit> m_hits;
+    std::vector<std::vector<intel::hit>> m_intel_hits;
+};
+
+}  // namespace mimamori::alert
