@@ -11,6 +11,7 @@ int run_cli(int argc, char** argv);
 
 void add_scan_command(CLI::App& app);
 void add_formats_command(CLI::App& app);
+void add_rules_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_verify_command(CLI::App& app);

@@ -3,9 +3,13 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "app/cli.hpp"
+#include "core/time.hpp"
+#include "detect/alert.hpp"
+#include "detect/ruleset/engine.hpp"
 #include "ingest/scan.hpp"
 
 namespace mimamori::app {
@@ -19,7 +23,41 @@ struct scan_args {
     std::string tz = "UTC";
     std::string ndjson_mapping;
     bool quiet = false;
+    std::vector<std::string> rules;  // --rules PATH (repeatable), besides the built-in rules
+    bool no_builtin = false;
+    bool json = false;               // alerts as NDJSON on stdout
+    std::string cache_dir;
 };
+
+// The alert table: time, level, rule, host, user and the fields the rule looked at.
+void print_alerts(std::vector<detect::alert>& alerts, std::ostream& os) {
+    if (alerts.empty()) {
+        os << "No alerts.\n\n";
+        return;
+    }
+    std::stable_sort(alerts.begin(), alerts.end(), [](const auto& x, const auto& y) { return x.ts < y.ts; });
+    std::map<std::string, std::size_t> by_level;
+    for (const auto& a : alerts) ++by_level[a.level];
+    os << with_commas(alerts.size()) << " alert(s):";
+    for (const char* l : {"critical", "high", "medium", "low", "informational"})
+        if (by_level.count(l)) os << "  " << l << " " << with_commas(by_level[l]);
+    os << "\n\n";
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "  %-24s %-13s %-50s %-20s %-20s\n", "TIME (UTC)", "LEVEL", "RULE", "HOST", "USER");
+    os << buf;
+    for (const auto& a : alerts) {
+        std::string t = a.ts == k_no_time ? std::string("-") : format_rfc3339(a.ts);
+        std::string title = a.title.size() > 50 ? a.title.substr(0, 47) + "..." : a.title;
+        std::snprintf(buf, sizeof buf, "  %-24s %-13s %-50s %-20s %-20s\n", t.c_str(), a.level.c_str(), title.c_str(),
+                      a.host.empty() ? "-" : a.host.c_str(), a.user.empty() ? "-" : a.user.c_str());
+        os << buf;
+        for (const auto& [k, v] : a.key_fields) {
+            std::string val = v.size() > 160 ? v.substr(0, 157) + "..." : v;
+            os << "      " << k << ": " << val << "\n";
+        }
+    }
+    os << "\n";
+}
 
 void print_summary(const ingest::scan_stats& st, double secs, std::ostream& os) {
     char buf[256];
@@ -73,8 +111,51 @@ int run_scan(const scan_args& a) {
             events = file_out.get();
         }
     }
+    // Detection: the built-in rules plus --rules.
+    std::unique_ptr<detect::engine> eng;
+    std::unique_ptr<detect::ruleset::scratch> scratch;
+    if (!a.rules.empty() || !a.no_builtin) {
+        detect::engine_options eo;
+        eo.rule_paths = a.rules;
+        eo.builtin = !a.no_builtin;
+        eo.cache_dir = a.cache_dir;
+        auto e = detect::load_engine(eo);
+        if (!e) {
+            std::cerr << "mimamori scan: " << e.err().message << "\n";
+            return 2;
+        }
+        eng = std::move(e.value());
+        if (!eng->loaded.rejected.empty() && !a.quiet)
+            std::cerr << "mimamori scan: " << eng->loaded.rejected.size()
+                      << " rule document(s) could not be loaded; `mimamori rules check` says why\n";
+        scratch = eng->rules->make_scratch();
+    }
+    if (a.json && a.events_out == "-") {
+        std::cerr << "mimamori scan: --json and --events - both want stdout; write events to a file\n";
+        return 2;
+    }
+    std::vector<detect::alert> alerts;
+    std::vector<detect::rule_match> matches;
+    std::string alert_line;
+    std::uint64_t alert_count = 0;
     std::string line;
     auto sink = [&](event_batch& b) {
+        if (eng) {
+            matches.clear();
+            eng->rules->match(b, *scratch, matches);
+            for (const auto& m : matches) {
+                ++alert_count;
+                auto al = detect::make_alert(*eng->rules, m, b);
+                if (a.json) {
+                    alert_line.clear();
+                    detect::write_alert_json(al, alert_line);
+                    alert_line.push_back('\n');
+                    std::cout << alert_line;
+                } else {
+                    alerts.push_back(std::move(al));
+                }
+            }
+        }
         if (!events) return;
         line.clear();
         for (const auto& e : b.events()) {
@@ -92,7 +173,17 @@ int run_scan(const scan_args& a) {
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (events) events->flush();
-    if (!a.quiet) print_summary(st, secs, a.events_out == "-" ? std::cerr : std::cout);
+    std::ostream& human = (a.events_out == "-" || a.json) ? std::cerr : std::cout;
+    if (eng && !a.json) print_alerts(alerts, std::cout);
+    if (!a.quiet) {
+        print_summary(st, secs, human);
+        if (eng) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf, "%.2f s to load, %.2f s to compile", eng->load_seconds, eng->compile_seconds);
+            human << "\nDetection: " << with_commas(eng->loaded.rules.size()) << " Sigma rule(s) (" << buf << "), "
+                  << with_commas(alert_count) << " alert(s)\n";
+        }
+    }
     return 0;
 }
 
@@ -109,6 +200,10 @@ void add_scan_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--ndjson-mapping", a->ndjson_mapping, "YAML mapping of NDJSON keys to ECS fields");
     cmd->add_flag("-q,--quiet", a->quiet, "Print no summary");
+    cmd->add_option("--rules", a->rules, "Also run the Sigma rules in this file or folder (repeatable)");
+    cmd->add_flag("--no-builtin-rules", a->no_builtin, "Run only the rules given with --rules");
+    cmd->add_flag("--json", a->json, "Print alerts as NDJSON on stdout (rule, level, tags, log source, event)");
+    cmd->add_option("--cache-dir", a->cache_dir, "Where compiled rules are cached (default ~/.cache/mimamori; - for none)");
     cmd->callback([a] {
         int rc = run_scan(*a);
         if (rc != 0) throw CLI::RuntimeError(rc);
