@@ -43,12 +43,13 @@ void print_alerts(std::vector<detect::alert>& alerts, std::ostream& os) {
         if (by_level.count(l)) os << "  " << l << " " << with_commas(by_level[l]);
     os << "\n\n";
     char buf[512];
-    std::snprintf(buf, sizeof buf, "  %-24s %-13s %-50s %-20s %-20s\n", "TIME (UTC)", "LEVEL", "RULE", "HOST", "USER");
+    std::snprintf(buf, sizeof buf, "  %-20s %-13s %-50s %-20s %-20s\n", "TIME (UTC)", "LEVEL", "RULE", "HOST", "USER");
     os << buf;
     for (const auto& a : alerts) {
-        std::string t = a.ts == k_no_time ? std::string("-") : format_rfc3339(a.ts);
+        // Whole seconds are enough to read; the NDJSON output keeps the full precision.
+        std::string t = a.ts == k_no_time ? std::string("-") : format_rfc3339(a.ts - a.ts % k_ns_per_sec);
         std::string title = a.title.size() > 50 ? a.title.substr(0, 47) + "..." : a.title;
-        std::snprintf(buf, sizeof buf, "  %-24s %-13s %-50s %-20s %-20s\n", t.c_str(), a.level.c_str(), title.c_str(),
+        std::snprintf(buf, sizeof buf, "  %-20s %-13s %-50s %-20s %-20s\n", t.c_str(), a.level.c_str(), title.c_str(),
                       a.host.empty() ? "-" : a.host.c_str(), a.user.empty() ? "-" : a.user.c_str());
         os << buf;
         for (const auto& [k, v] : a.key_fields) {
