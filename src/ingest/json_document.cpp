@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -153,7 +154,21 @@ public:
         m_ctx.opts = &opts;
     }
 
-    status configure(const parse::options& opts) { return m_mapper.configure(opts); }
+    // One mapper per thread, kept across files: compiling the mapping costs more than reading a
+    // small file, and CloudTrail writes many small files.
+    status configure(const parse::options& opts) {
+        thread_local std::unique_ptr<parse::json_mapper> mapper;
+        thread_local std::shared_ptr<const parse::json_mapping> compiled;
+        auto loaded = parse::load_json_mapping(parse::json_mapping_path(opts));
+        if (!loaded) return loaded.err();
+        if (!mapper || compiled != loaded.value()) {
+            mapper = std::make_unique<parse::json_mapper>();
+            mapper->set_mapping(loaded.value());
+            compiled = loaded.value();
+        }
+        m_mapper = mapper.get();
+        return {};
+    }
 
     void run(std::string_view s) {
         std::size_t i = skip_ws(s, 0);
@@ -271,7 +286,7 @@ private:
             return;
         }
         std::string_view why;
-        auto st = m_mapper.map_object(e.raw, m_ctx, m_batch, e, why);
+        auto st = m_mapper->map_object(e.raw, m_ctx, m_batch, e, why);
         if (st != parse::parse_status::ok) {
             m_batch.reset_fields();
             e.ts = k_no_time;
@@ -299,7 +314,7 @@ private:
     const batch_sink& m_sink;
     read_stats& m_stats;
     parse::context m_ctx;
-    parse::json_mapper m_mapper;
+    parse::json_mapper* m_mapper = nullptr;
     std::string_view m_file;
 };
 

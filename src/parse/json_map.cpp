@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -320,6 +321,68 @@ bool parse_layout(std::string_view s, std::string_view layout, const time_zone* 
     timestamp_ns t = (civil_to_seconds(c) - off) * k_ns_per_sec + c.nanos;
     out = zoned ? t : local_to_utc_ns(t, zone);
     return true;
+}
+
+// Strict JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view s) {
+    std::size_t i = 0, n = s.size();
+    if (i < n && s[i] == '-') ++i;
+    if (i >= n) return false;
+    if (s[i] == '0') {
+        ++i;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    } else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        std::size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+        if (i == d) return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+        std::size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+        if (i == d) return false;
+    }
+    return i == n;
+}
+
+// simdjson rejects integers beyond 64 bits and doubles out of range. Rather than lose the whole
+// object, such numbers are quoted (kept as text) and the object parsed again. Only tokens that
+// are valid JSON numbers are touched, so broken numbers still make the object malformed.
+bool quote_big_numbers(std::string_view s, std::string& out) {
+    out.clear();
+    bool changed = false;
+    std::size_t i = 0, copied = 0;
+    while (i < s.size()) {
+        char c = s[i];
+        if (c == '"') {
+            for (++i; i < s.size() && s[i] != '"'; ++i)
+                if (s[i] == '\\') ++i;
+            ++i;
+            continue;
+        }
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            std::size_t st = i;
+            while (i < s.size() && (s[i] == '-' || s[i] == '+' || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                                    (s[i] >= '0' && s[i] <= '9')))
+                ++i;
+            std::string_view tok = s.substr(st, i - st);
+            bool big = tok.size() > 18 || tok.find_first_of("eE") != std::string_view::npos;
+            if (big && is_json_number(tok)) {
+                out.append(s.substr(copied, st - copied)).append(1, '"').append(tok).append(1, '"');
+                copied = i;
+                changed = true;
+            }
+            continue;
+        }
+        ++i;
+    }
+    if (changed) out.append(s.substr(copied));
+    return changed;
 }
 
 bool all_digits_dot(std::string_view s) {
@@ -1126,6 +1189,7 @@ struct json_mapper::impl {
     std::string_view last_profile;
 
     event_batch* batch = nullptr;  // of the current call
+    std::string requoted;          // scratch for quote_big_numbers
 
     impl() {
         nodes.emplace_back();  // root
@@ -1134,12 +1198,20 @@ struct json_mapper::impl {
 
     // -- names ---------------------------------------------------------------------------------
 
-    std::uint32_t node_for_path(std::string_view path) {
+    // `from_data`: a name met in input, not in the mapping; those are capped per mapper and per
+    // process, because interned names live for the process and input can invent names forever.
+    std::uint32_t node_for_path(std::string_view path, bool from_data = false) {
+        static std::atomic<std::size_t> new_names{0};
         if (auto it = by_path.find(path); it != by_path.end()) return it->second;
-        if (nodes.size() >= k_max_names + 1) return k_none;
+        if (from_data && nodes.size() >= k_max_names + 1) return k_none;
+        field_id id = find_field(path);
+        if (id == k_no_field) {
+            if (from_data && new_names.fetch_add(1, std::memory_order_relaxed) >= k_max_process_names) return k_none;
+            id = intern(path);
+        }
         node n;
         n.path = std::string(path);
-        n.id = intern(path);
+        n.id = id;
         n.chk = check_for(path, n.id);
         auto idx = static_cast<std::uint32_t>(nodes.size());
         nodes.push_back(std::move(n));
@@ -1161,7 +1233,7 @@ struct json_mapper::impl {
             path.reserve(nodes[parent].path.size() + 1 + key.size());
             path.append(nodes[parent].path).append(1, '.').append(key);
         }
-        std::uint32_t n = node_for_path(path);
+        std::uint32_t n = node_for_path(path, true);
         edges.emplace(keybuf, n);
         return n;
     }
@@ -1336,7 +1408,7 @@ struct json_mapper::impl {
         }
     }
 
-    parse_status parse_and_flatten(std::string_view text, event_batch& b, std::string_view& why) {
+    void load(std::string_view text) {
         std::size_t need = text.size() + simdjson::SIMDJSON_PADDING;
         if (need > buf_cap) {
             buf_cap = std::max(need, buf_cap * 2);
@@ -1344,12 +1416,23 @@ struct json_mapper::impl {
         }
         std::memcpy(buf.get(), text.data(), text.size());
         std::memset(buf.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    }
+
+    parse_status parse_and_flatten(std::string_view text, event_batch& b, std::string_view& why) {
+        load(text);
         batch = &b;
         ++seq;
         vals.clear();
 
         simdjson::dom::element root;
-        if (auto err = parser.parse(buf.get(), text.size(), false).get(root)) {
+        auto err = parser.parse(buf.get(), text.size(), false).get(root);
+        if (err == simdjson::NUMBER_ERROR) {
+            if (quote_big_numbers(text, requoted)) {
+                load(requoted);
+                err = parser.parse(buf.get(), requoted.size(), false).get(root);
+            }
+        }
+        if (err) {
             why = invalid_json_reason(err);
             return parse_status::malformed;
         }

@@ -7,7 +7,9 @@
 /// dotted name, so `{"files":[{"n":"a"},{"n":"b"}]}` gives `files.n` = "a" and `files.n` = "b":
 /// rules can still match any element, at the price of losing which values came from the same
 /// element (the raw text keeps that). Nulls, empty strings, empty objects and empty arrays add
-/// nothing. Numbers and booleans keep value_kind number / boolean. Values deeper than
+/// nothing. Numbers and booleans keep value_kind number / boolean; numbers are written in their
+/// shortest form (1.50 → 1.5; fixed notation below 1e21), and integers beyond 64 bits or
+/// doubles out of range are kept as their text with kind string. Values deeper than
 /// `k_max_depth` are kept whole, as their JSON text, under the name of the level where the cut
 /// happened. A native name that is a well-known ECS name (`source.ip`, `event.outcome` …) is
 /// only kept when its value is valid for that field, so native ECS-shaped JSON never yields an
@@ -52,7 +54,11 @@ class json_mapper {
 public:
     static constexpr int k_max_depth = 48;
     static constexpr std::size_t k_max_key = 256;   ///< longer keys are not made into fields
-    static constexpr std::size_t k_max_names = 50000;  ///< distinct names one mapper interns
+    static constexpr std::size_t k_max_names = 50000;  ///< distinct names one mapper keeps
+    /// Distinct new field names JSON input may add to the process-wide registry. Beyond either
+    /// cap, values under names not seen before are not made into fields (the raw text keeps
+    /// them): input that invents a key per record must not grow memory without bound.
+    static constexpr std::size_t k_max_process_names = 200000;
 
     json_mapper();
     ~json_mapper();

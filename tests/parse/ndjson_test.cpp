@@ -161,6 +161,19 @@ TEST(ndjson, keys_with_dots_escapes_and_unicode) {
     EXPECT_EQ(h.get("source.ip"), "9.9.9.9");
 }
 
+TEST(ndjson, numbers_beyond_64_bits_are_kept_as_text) {
+    harness h;
+    ASSERT_EQ(h.run(R"({"ts":1700000000,"huge":123456789012345678901234567890,"inf":-1E400,"s":"1E400 \" 99999999999999999999","n":7})"),
+              parse_status::ok);
+    EXPECT_EQ(h.get("huge"), "123456789012345678901234567890");
+    EXPECT_EQ(h.kind("huge"), value_kind::string);
+    EXPECT_EQ(h.get("inf"), "-1E400");
+    EXPECT_EQ(h.get("s"), "1E400 \" 99999999999999999999");
+    EXPECT_EQ(h.get("n"), "7");
+    std::string_view why;
+    EXPECT_EQ(h.run(R"({"ts":1700000000,"huge":123456789012345678901234567890,"bad":01})", &why), parse_status::malformed);
+}
+
 TEST(ndjson, leading_space_and_bom) {
     harness h;
     EXPECT_EQ(h.run("  {\"ts\":1700000000,\"msg\":\"hi\"}"), parse_status::ok);
