@@ -192,10 +192,11 @@ std::size_t key_at(sv s, std::size_t pos) {
 }
 
 /// Split `k=v k="v v" k=v` into pairs. Unquoted values run to the next space, and go on over
-/// following words that are not `key=` (a value with spaces that nobody quoted). False when s
-/// does not start with a key.
-bool scan_pairs(sv s, std::vector<kv_pair>& out) {
+/// following words that are not `key=` (a value with spaces that nobody quoted); `strays`
+/// counts such words. False when s does not start with a key.
+bool scan_pairs(sv s, std::vector<kv_pair>& out, std::size_t& strays) {
     out.clear();
+    strays = 0;
     std::size_t pos = 0;
     while (pos < s.size() && s[pos] == ' ') ++pos;
     if (key_at(s, pos) == 0) return false;
@@ -207,6 +208,7 @@ bool scan_pairs(sv s, std::vector<kv_pair>& out) {
             // stray word: glue it to the previous unquoted value, else skip it
             std::size_t end = s.find(' ', pos);
             if (end == sv::npos) end = s.size();
+            ++strays;
             if (!out.empty() && !out.back().quoted && !out.back().value.empty()) {
                 kv_pair& last = out.back();
                 const char* vb = last.value.data();
@@ -397,10 +399,12 @@ kv_state& state() {
 }
 
 
-/// Is this list of pairs something the kv format should take? Rejects netfilter and audit
-/// records, whose text also looks like key=value.
-bool plausible(const std::vector<kv_pair>& pairs, std::size_t min_pairs) {
-    if (pairs.size() < min_pairs) return false;
+/// Is this list of pairs something the kv format should take? Rejects text that is mostly
+/// prose with a few k=v in it (exim's "H=host [ip] F=<a> rejected RCPT <b>: …", at most one
+/// stray word per `max_stray_ratio` pairs), and netfilter and audit records.
+bool plausible(const std::vector<kv_pair>& pairs, std::size_t strays, std::size_t min_pairs,
+               std::size_t max_stray_ratio) {
+    if (pairs.size() < min_pairs || strays * max_stray_ratio > pairs.size()) return false;
     if (pairs[0].key == "IN") return false;                                    // netfilter
     if (pairs[0].key == "type" && pairs.size() > 1 && pairs[1].key == "msg") return false;  // auditd
     for (const auto& p : pairs)
@@ -462,7 +466,9 @@ public:
         prefix_info pre;
         sv body = skip_syslog_prefix(line, ctx, pre);
         kv_state& st = state();
-        if (!scan_pairs(body, st.pairs) || !plausible(st.pairs, 3)) return parse_status::not_mine;
+        std::size_t strays = 0;
+        if (!scan_pairs(body, st.pairs, strays) || !plausible(st.pairs, strays, 3, 2))
+            return parse_status::not_mine;
         (void)why;
         if (!pre.host.empty()) batch.add(f::host_name, pre.host);
         e.ts = pre.ts;
@@ -479,7 +485,9 @@ parse_status kv_message(const syslog_envelope&, sv msg, const context& ctx, even
     std::size_t eq = msg.find('=');
     if (eq == sv::npos || eq > 64) return parse_status::not_mine;
     kv_state& st = state();
-    if (!scan_pairs(msg, st.pairs) || !plausible(st.pairs, 4)) return parse_status::not_mine;
+    std::size_t strays = 0;
+    if (!scan_pairs(msg, st.pairs, strays) || !plausible(st.pairs, strays, 4, 4))
+        return parse_status::not_mine;
     emit_pairs(st, ctx, batch, e, e.ts != k_no_time, false);
     return parse_status::ok;
 }

@@ -199,7 +199,7 @@ bool valid_bytes(sv s) { return s == "-" || all_digits(s); }
 
 struct access_line {
     timestamp_ns ts = k_no_time;
-    sv vhost, vport, client, user, request, status, bytes, referrer, agent;
+    sv vhost, vport, client, user, request, status, bytes, referrer, agent, request_id;
     sv npm_upstream;  // NPM: where the request was sent
 };
 
@@ -208,11 +208,11 @@ enum class scan_result { no, yes, broken };
 /// Apache/nginx common/combined/vhost_combined: [vhost[:port] ]client ident user [time] "req"
 /// status bytes ["referer" "agent" [extra…]]
 scan_result scan_clf(sv line, const context& ctx, access_line& a, sv& why) {
-    sv pre[4];
+    sv pre[5];
     int n = 0;
     std::size_t pos = 0;
     bool have_time = false;
-    while (pos < line.size() && n <= 4) {
+    while (pos < line.size() && n <= 5) {
         if (line[pos] == '[') {
             std::size_t rb = line.find(']', pos);
             if (rb != sv::npos && rb - pos <= 40 &&
@@ -222,7 +222,7 @@ scan_result scan_clf(sv line, const context& ctx, access_line& a, sv& why) {
                 break;
             }
         }
-        if (n == 4) break;
+        if (n == 5) break;
         std::size_t sp = line.find(' ', pos);
         if (sp == sv::npos || sp == pos) return scan_result::no;
         pre[n++] = line.substr(pos, sp - pos);
@@ -232,7 +232,13 @@ scan_result scan_clf(sv line, const context& ctx, access_line& a, sv& why) {
         return scan_result::no;
     // Identity part.
     sv client = pre[0];
-    if (n == 4) {
+    if (n == 5) {  // BunkerWeb: host client - request_id user
+        if (pre[2] != "-") return scan_result::no;
+        a.vhost = pre[0];
+        client = pre[1];
+        a.request_id = pre[3];
+        a.user = pre[4];
+    } else if (n == 4) {
         if (pre[2] == "-") {  // vhost client ident user
             a.vhost = pre[0];
             client = pre[1];
@@ -274,7 +280,7 @@ scan_result scan_clf(sv line, const context& ctx, access_line& a, sv& why) {
     }
     ++pos;
     a.status = next_token(line, pos);
-    if (!valid_status(a.status)) {
+    if (!valid_status(a.status) && a.status != "-") {  // "-": request cancelled (Traefik)
         why = "bad status code";
         return scan_result::broken;
     }
@@ -395,6 +401,7 @@ scan_result scan_npm(sv line, const context& ctx, access_line& a, sv& why, sv& m
 void emit_access(const access_line& a, event_batch& batch, event& e, sv npm_method = {},
                  sv npm_uri = {}) {
     static const field_id k_upstream = intern("npm.sent_to");
+    static const field_id k_request_id = intern("http.request.id");
     e.ts = a.ts;
     e.source_type = "web.access";
     batch.add(f::event_kind, "event");
@@ -422,13 +429,68 @@ void emit_access(const access_line& a, event_batch& batch, event& e, sv npm_meth
         have_domain = add_request(batch, a.request, false);
     }
     if (!a.vhost.empty() && a.vhost != "-" && !have_domain) batch.add(f::url_domain, a.vhost);
-    add_status(batch, a.status);
+    if (a.status != "-") add_status(batch, a.status);
     if (!a.bytes.empty() && a.bytes != "-") batch.add(f::http_response_body_bytes, a.bytes);
+    if (!a.request_id.empty() && a.request_id != "-") batch.add(k_request_id, a.request_id);
     if (!a.referrer.empty() && a.referrer != "-")
         batch.add(f::http_request_referrer, unescape_web(batch, a.referrer));
     if (!a.agent.empty() && a.agent != "-")
         batch.add(f::user_agent_original, unescape_web(batch, a.agent));
     if (!a.npm_upstream.empty()) batch.add(k_upstream, a.npm_upstream);
+}
+
+// --- HAProxy ------------------------------------------------------------------------------
+
+/// "ip:port [dd/Mon/yyyy:hh:mm:ss.mmm] " at the start of a line: HAProxy's log prefix. Returns
+/// the position after it (0 when absent); client, port and time are filled.
+std::size_t haproxy_prefix(sv line, const context& ctx, sv& client, sv& port, timestamp_ns& ts) {
+    std::size_t sp = line.find(' ');
+    if (sp == sv::npos || sp < 3 || sp > 60 || sp + 2 >= line.size() || line[sp + 1] != '[')
+        return 0;
+    sv tok = line.substr(0, sp);
+    std::size_t colon = tok.rfind(':');
+    if (colon == sv::npos || !all_digits(tok.substr(colon + 1))) return 0;
+    sv ip = tok.substr(0, colon);
+    if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+    if (!is_ip(ip)) return 0;
+    std::size_t rb = line.find(']', sp + 2);
+    if (rb == sv::npos || rb - sp > 40 || !parse_clf_time(line.substr(sp + 2, rb - sp - 2), ctx, ts))
+        return 0;
+    if (rb + 1 < line.size() && line[rb + 1] != ' ') return 0;
+    client = ip;
+    port = tok.substr(colon + 1);
+    return rb + 2;
+}
+
+/// HAProxy HTTP log: "ip:port [date] frontend backend/server Tq/Tw/Tc/Tr/Ta status bytes
+/// req_cookie res_cookie term conns queues [{req hdrs}] [{res hdrs}] "request"".
+scan_result scan_haproxy(sv line, const context& ctx, access_line& a, sv& port, sv& frontend,
+                         sv& backend, sv& why) {
+    std::size_t pos = haproxy_prefix(line, ctx, a.client, port, a.ts);
+    if (pos == 0) return scan_result::no;
+    frontend = next_token(line, pos);
+    backend = next_token(line, pos);
+    sv timers = next_token(line, pos);
+    if (frontend.empty() || backend.find('/') == sv::npos || timers.find('/') == sv::npos)
+        return scan_result::no;  // not the HTTP format (an error line, or TCP mode)
+    a.status = next_token(line, pos);
+    a.bytes = next_token(line, pos);
+    if (!valid_status(a.status) && a.status != "-1") {
+        why = "haproxy: bad status code";
+        return scan_result::broken;
+    }
+    if (a.status == "-1") a.status = "-";
+    if (!valid_bytes(a.bytes)) a.bytes = {};
+    std::size_t q = line.find('"', pos);
+    if (q == sv::npos) {
+        a.request = {};
+        return scan_result::yes;  // "option httplog" without the request captured
+    }
+    if (!quoted(line, q, a.request)) {
+        // HAProxy cuts long requests without closing the quote
+        a.request = line.substr(q + 1);
+    }
+    return scan_result::yes;
 }
 
 parse_status parse_access(sv line, const context& ctx, event_batch& batch, event& e, sv& why) {
@@ -437,6 +499,21 @@ parse_status parse_access(sv line, const context& ctx, event_batch& batch, event
     scan_result r;
     sv method, scheme, uri;
     bool npm = false;
+    if (is_digit(line[0]) || line[0] == '[' || line[0] == ':') {
+        sv port, frontend, backend;
+        r = scan_haproxy(line, ctx, a, port, frontend, backend, why);
+        if (r == scan_result::broken) return parse_status::malformed;
+        if (r == scan_result::yes) {
+            static const field_id k_frontend = intern("haproxy.frontend_name");
+            static const field_id k_backend = intern("haproxy.backend_name");
+            emit_access(a, batch, e);
+            if (is_uint_in(port, 0, 65535)) batch.add(f::source_port, port);
+            batch.add(k_frontend, frontend);
+            batch.add(k_backend, backend);
+            return parse_status::ok;
+        }
+        a = access_line{};
+    }
     if (line[0] == '[') {
         r = scan_npm(line, ctx, a, why, method, scheme, uri);
         npm = r == scan_result::yes && !method.empty();
@@ -676,6 +753,84 @@ void emit_nginx_error(const nginx_error& a, event_batch& batch, event& e, bool w
     if (with_message && !a.message.empty()) batch.add(f::message, a.message);
 }
 
+/// LiteSpeed / OpenLiteSpeed error log: "yyyy-mm-dd hh:mm:ss.us [LEVEL] [pid] [ip:port…] msg".
+bool parse_litespeed_error(sv line, const context& ctx, event_batch& batch, event& e,
+                           bool with_message) {
+    if (line.size() < 30 || line[4] != '-' || line[10] != ' ') return false;
+    timestamp_ns ts = 0;
+    std::size_t n = parse_iso(line, ctx, ts);
+    if (n == 0 || n + 2 >= line.size() || line[n] != ' ' || line[n + 1] != '[') return false;
+    std::size_t rb = line.find(']', n + 2);
+    if (rb == sv::npos || rb - n > 12) return false;
+    sv level = line.substr(n + 2, rb - n - 2);
+    for (char c : level)
+        if (!(c >= 'A' && c <= 'Z')) return false;
+    sv rest = line.substr(rb + 1);
+    sv pid, client;
+    if (starts_with(rest, " [")) {
+        std::size_t e2 = rest.find(']');
+        if (e2 != sv::npos && all_digits(rest.substr(2, e2 - 2))) {
+            pid = rest.substr(2, e2 - 2);
+            rest.remove_prefix(e2 + 1);
+        }
+    }
+    if (starts_with(rest, " [")) {
+        std::size_t e2 = rest.find(']');
+        if (e2 != sv::npos) {
+            sv c = rest.substr(2, e2 - 2);
+            sv ip = c.substr(0, c.find(':'));
+            if (is_ipv4(ip)) {
+                client = ip;
+                rest.remove_prefix(e2 + 1);
+            }
+        }
+    }
+    sv msg = trim(rest);
+    e.ts = ts;
+    e.source_type = "web.error";
+    batch.add(f::event_kind, "event");
+    if (!level.empty()) batch.add(f::log_level, level);
+    if (is_uint_in(pid, 0, 4294967295ULL)) batch.add(f::process_pid, pid);
+    if (!client.empty()) batch.add(f::source_ip, client);
+    // "… Failed Login Attempt - username:NAME ip:IP url:…", "User 'NAME' failed to authenticate."
+    sv user;
+    if (auto u = msg.find("Failed Login Attempt - username:"); u != sv::npos) {
+        sv t = msg.substr(u + 32);
+        user = t.substr(0, t.find(' '));
+    } else if (starts_with(msg, "User '")) {
+        std::size_t q = msg.find('\'', 6);
+        if (q != sv::npos && starts_with(msg.substr(q), "' failed to authenticate")) user = msg.substr(6, q - 6);
+    }
+    if (!user.empty()) add_auth_failure(batch, user);
+    else batch.add(f::event_category, "web");
+    if (with_message && !msg.empty()) batch.add(f::message, msg);
+    return true;
+}
+
+/// HAProxy's non-HTTP lines with the usual prefix: "ip:port [date] frontend/backend: message".
+bool parse_haproxy_error(sv line, const context& ctx, event_batch& batch, event& e,
+                         bool with_message) {
+    sv client, port;
+    timestamp_ns ts = 0;
+    std::size_t pos = haproxy_prefix(line, ctx, client, port, ts);
+    if (pos == 0) return false;
+    sv rest = line.substr(pos);
+    std::size_t colon = rest.find(": ");
+    sv proxy = colon == sv::npos ? sv{} : rest.substr(0, colon);
+    if (proxy.empty() || proxy.find(' ') != sv::npos) return false;
+    static const field_id k_proxy = intern("haproxy.frontend_name");
+    e.ts = ts;
+    e.source_type = "web.error";
+    batch.add(f::event_kind, "event");
+    batch.add(f::event_category, "web");
+    batch.add(f::source_ip, client);
+    if (is_uint_in(port, 0, 65535)) batch.add(f::source_port, port);
+    batch.add(k_proxy, proxy.substr(0, proxy.find('/')));
+    sv msg = rest.substr(colon + 2);
+    if (with_message && !msg.empty()) batch.add(f::message, msg);
+    return true;
+}
+
 /// with_message: false inside a syslog envelope, whose parser already set `message`.
 parse_status parse_error_line(sv line, const context& ctx, event_batch& batch, event& e, sv& why,
                               bool with_message) {
@@ -691,10 +846,13 @@ parse_status parse_error_line(sv line, const context& ctx, event_batch& batch, e
     if (is_digit(line[0])) {
         nginx_error a;
         auto r = scan_nginx_error(line, ctx, a, why);
-        if (r == scan_result::no) return parse_status::not_mine;
         if (r == scan_result::broken) return parse_status::malformed;
-        emit_nginx_error(a, batch, e, with_message);
-        return parse_status::ok;
+        if (r == scan_result::yes) {
+            emit_nginx_error(a, batch, e, with_message);
+            return parse_status::ok;
+        }
+        if (parse_litespeed_error(line, ctx, batch, e, with_message)) return parse_status::ok;
+        if (parse_haproxy_error(line, ctx, batch, e, with_message)) return parse_status::ok;
     }
     return parse_status::not_mine;
 }
@@ -752,6 +910,8 @@ MIMAMORI_REGISTER_MESSAGE_PARSER(web_openresty, "openresty", 30, web_message)
 MIMAMORI_REGISTER_MESSAGE_PARSER(web_apache2, "apache2", 30, web_message)
 MIMAMORI_REGISTER_MESSAGE_PARSER(web_httpd, "httpd", 30, web_message)
 MIMAMORI_REGISTER_MESSAGE_PARSER(web_apache, "apache", 30, web_message)
+MIMAMORI_REGISTER_MESSAGE_PARSER(web_haproxy, "haproxy", 30, web_message)
+MIMAMORI_REGISTER_MESSAGE_PARSER(web_litespeed, "litespeed", 30, web_message)
 MIMAMORI_REGISTER_MESSAGE_PARSER(web_sniffer, "", 30, web_sniff)
 
 }  // namespace mimamori::parse

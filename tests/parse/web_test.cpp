@@ -225,6 +225,57 @@ TEST(WebAccess, NginxProxyManagerFormats) {
     EXPECT_EQ(fx.get(c, "user_agent.original"), "Uptime-Kuma/1.23.11");
 }
 
+TEST(WebAccess, BunkerWebTraefikAndHaproxy) {
+    format_fixture fx("web.access");
+    const auto& b = fx.parse(
+        R"~(example.com 192.168.1.10 - req001 bob [29/Jul/2023:10:26:06 -0700] "GET /x HTTP/1.1" 404 157 "-" "curl/8")~");
+    EXPECT_EQ(fx.get(b, "destination.domain"), "example.com");
+    EXPECT_EQ(fx.get(b, "source.ip"), "192.168.1.10");
+    EXPECT_EQ(fx.get(b, "user.name"), "bob");
+    EXPECT_EQ(fx.get(b, "http.request.id"), "req001");
+    // Traefik logs "-" as the status of a cancelled request
+    const auto& t = fx.parse(
+        R"~(172.17.1.1 - - [28/Sep/2022:13:38:04 +0000] "GET /mobileadmin/home.cs HTTP/1.1" - - "-" "Nikto" 45640 "-" "-" 0ms)~");
+    EXPECT_FALSE(t.malformed());
+    EXPECT_FALSE(fx.has(t, "http.response.status_code"));
+    EXPECT_FALSE(fx.has(t, "event.outcome"));
+    EXPECT_EQ(fx.get(t, "url.path"), "/mobileadmin/home.cs");
+    const auto& h = fx.parse(
+        R"~(117.136.40.129:14853 [14/Jan/2015:12:48:57.127] https-in~ xx_server_https/xxx_node_8002 170/0/0/3/173 200 739 - - --NN 0/0/0/0/0 0/0 "GET /xxx/xxx?q=1 HTTP/1.1")~");
+    EXPECT_EQ(h.source_type, "web.access");
+    EXPECT_EQ(fx.ts(h), "2015-01-14T12:48:57.127Z");
+    EXPECT_EQ(fx.get(h, "source.ip"), "117.136.40.129");
+    EXPECT_EQ(fx.get(h, "source.port"), "14853");
+    EXPECT_EQ(fx.get(h, "http.response.status_code"), "200");
+    EXPECT_EQ(fx.get(h, "http.response.body.bytes"), "739");
+    EXPECT_EQ(fx.get(h, "url.query"), "q=1");
+    EXPECT_EQ(fx.get(h, "haproxy.frontend_name"), "https-in~");
+    EXPECT_EQ(fx.get(h, "haproxy.backend_name"), "xx_server_https/xxx_node_8002");
+    const auto& c = fx.parse(
+        R"~(10.0.0.1:443 [14/Jan/2015:12:48:57.127] fe be/srv 0/0/0/1/1 503 0 - - SC-- 1/1/0/0/0 0/0 {host.example|curl/8} "POST /login HTTP/1.1)~");
+    EXPECT_EQ(fx.get(c, "http.request.method"), "POST");  // a request HAProxy cut short
+    EXPECT_EQ(fx.get(c, "event.outcome"), "failure");
+}
+
+TEST(WebError, HaproxyAndLitespeed) {
+    format_fixture fx("web.error");
+    const auto& h = fx.parse("192.168.1.4:50033 [28/Feb/2025:02:43:10.123] frontend/backend: SSL handshake failure (error:0A0000C1:SSL routines::no shared cipher)");
+    EXPECT_EQ(h.source_type, "web.error");
+    EXPECT_EQ(fx.get(h, "source.ip"), "192.168.1.4");
+    EXPECT_EQ(fx.get(h, "source.port"), "50033");
+    EXPECT_EQ(fx.get(h, "message"), "SSL handshake failure (error:0A0000C1:SSL routines::no shared cipher)");
+    const auto& l = fx.parse(
+        "2022-06-08 22:49:20.774649 [NOTICE] [1226033] [42.42.42.42:45164:HTTP2-41#_AdminVHost] [STDERR] [WebAdmin Console] Failed Login Attempt - username:asdasd ip:42.42.42.42 url:");
+    EXPECT_EQ(fx.ts(l), "2022-06-08T22:49:20.774649Z");
+    EXPECT_EQ(fx.get(l, "log.level"), "NOTICE");
+    EXPECT_EQ(fx.get(l, "source.ip"), "42.42.42.42");
+    EXPECT_EQ(fx.get(l, "user.name"), "asdasd");
+    EXPECT_EQ(fx.get(l, "event.outcome"), "failure");
+    const auto& u = fx.parse("2022-06-09 12:22:07.353044 [INFO] [1226038] [192.168.9.163:61120-5#Example] User 'asdasd' failed to authenticate.");
+    EXPECT_EQ(fx.get(u, "user.name"), "asdasd");
+    EXPECT_EQ(fx.get(u, "source.ip"), "192.168.9.163");
+}
+
 TEST(WebError, Apache24) {
     format_fixture fx("web.error");
     const auto& e = fx.parse(
@@ -379,7 +430,9 @@ TEST(WebSamples, CrowdsecHubWebLogs) {
          "http-cve-probing", "http-dos-bypass-cache", "http-dos-invalid-http-versions",
          "http-dos-random-uri", "http-dos-switching-ua", "http-generic-test",
          "http-technology-probing", "http-wordpress-scan", "http-wordpress_user-enum",
-         "http-wordpress_wpconfig", "fortinet-cve-2018-13379"},
+         "http-wordpress_wpconfig", "fortinet-cve-2018-13379", "bunkerweb-http-malformed",
+         "bunkerweb-http-path-traversal", "traefik_clf", "haproxy-logs", "litespeed-logs",
+         "litespeed-admin-bf", "apache-http-probing", "CVE-2024-38475"},
         {"web.access", "web.error"});
     for (const auto& [folder, r] : st.report) std::cout << "  " << folder << ": " << r << "\n";
     ASSERT_GT(st.lines, 300u);
