@@ -205,8 +205,10 @@ void emit(const nf_record& r, event_batch& batch, event& e, sv rule_override = {
     }
     if (is_uint_in(r.spt, 0, 65535)) batch.add(f::source_port, r.spt);
     if (is_uint_in(r.dpt, 0, 65535)) batch.add(f::destination_port, r.dpt);
-    if (!r.icmp_type.empty()) batch.add(k_type, r.icmp_type, value_kind::number);
-    if (!r.icmp_code.empty()) batch.add(k_code, r.icmp_code, value_kind::number);
+    if (!r.icmp_type.empty())
+        batch.add(k_type, r.icmp_type, all_digits(r.icmp_type) ? value_kind::number : value_kind::string);
+    if (!r.icmp_code.empty())
+        batch.add(k_code, r.icmp_code, all_digits(r.icmp_code) ? value_kind::number : value_kind::string);
     if (!r.flags.empty()) batch.add(k_flags, r.flags);
     if (!r.mark.empty()) batch.add(k_mark, r.mark);
     if (!r.uid.empty()) batch.add(k_uid, r.uid);

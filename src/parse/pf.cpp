@@ -235,8 +235,10 @@ public:
         static const field_id k_reason = intern("reason");
         e.ts = ts;
         add_common(batch, e, action, dir, iface);
-        batch.add(k_rule, rulenum);
-        batch.add(f::rule_id, rulenum);
+        if (!rulenum.empty()) {
+            batch.add(k_rule, rulenum);
+            batch.add(f::rule_id, rulenum);
+        }
         if (!reason.empty()) batch.add(k_reason, reason);
         batch.add(f::source_ip, sip);
         batch.add(f::destination_ip, dip);

@@ -126,8 +126,9 @@ inline bool parse_offset(sv s, std::int32_t& off) {
     return true;
 }
 
+/// A civil time we can represent: 1970..2200 (int64 nanoseconds end in 2262), fields in range.
 inline bool civil_valid(const civil_time& c) {
-    return c.year >= 1970 && c.year <= 9999 && c.month >= 1 && c.month <= 12 && c.day >= 1 &&
+    return c.year >= 1970 && c.year <= 2200 && c.month >= 1 && c.month <= 12 && c.day >= 1 &&
            c.day <= 31 && c.hour <= 23 && c.minute <= 59 && c.second <= 60;
 }
 /// UTC ns of a civil time written with a known offset.
@@ -251,15 +252,18 @@ inline bool parse_epoch(sv s, timestamp_ns& out) {
     sv whole = dot == sv::npos ? s : s.substr(0, dot);
     std::uint64_t v = 0;
     if (!parse_uint(whole, v)) return false;
-    timestamp_ns ns = 0;
+    std::uint64_t unit = 0;
     switch (whole.size()) {
         case 9:
-        case 10: ns = static_cast<timestamp_ns>(v) * k_ns_per_sec; break;
-        case 13: ns = static_cast<timestamp_ns>(v) * 1'000'000; break;
-        case 16: ns = static_cast<timestamp_ns>(v) * 1'000; break;
-        case 19: ns = static_cast<timestamp_ns>(v); break;
+        case 10: unit = k_ns_per_sec; break;
+        case 13: unit = 1'000'000; break;
+        case 16: unit = 1'000; break;
+        case 19: unit = 1; break;
         default: return false;
     }
+    constexpr std::uint64_t k_max_s = 7'258'118'400ULL;  // 2200-01-01: int64 ns end in 2262
+    if (v / (k_ns_per_sec / unit) >= k_max_s) return false;
+    timestamp_ns ns = static_cast<timestamp_ns>(v * unit);
     if (dot != sv::npos) {
         if (whole.size() > 10) return false;
         std::size_t p = dot;

@@ -417,7 +417,7 @@ void emit_access(const access_line& a, event_batch& batch, event& e, sv npm_meth
     if (!npm_method.empty()) {
         batch.add(f::http_request_method, npm_method);
         sv target = unescape_web(batch, npm_uri);
-        batch.add(f::url_original, target);
+        if (!target.empty()) batch.add(f::url_original, target);
         sv path = target, query;
         if (auto q = path.find('?'); q != sv::npos) {
             query = path.substr(q + 1);
@@ -637,7 +637,7 @@ void emit_apache_error(const apache_error& a, event_batch& batch, event& e, bool
     e.ts = a.ts;
     e.source_type = "web.error";
     batch.add(f::event_kind, "event");
-    batch.add(f::log_level, a.level);
+    if (!a.level.empty()) batch.add(f::log_level, a.level);
     if (is_uint_in(a.pid, 0, 4294967295ULL)) batch.add(f::process_pid, a.pid);
     if (is_ip(a.client)) batch.add(f::source_ip, a.client);
     if (is_uint_in(a.client_port, 0, 65535)) batch.add(f::source_port, a.client_port);
@@ -731,7 +731,7 @@ void emit_nginx_error(const nginx_error& a, event_batch& batch, event& e, bool w
     e.ts = a.ts;
     e.source_type = "web.error";
     batch.add(f::event_kind, "event");
-    batch.add(f::log_level, a.level);
+    if (!a.level.empty()) batch.add(f::log_level, a.level);
     if (is_uint_in(a.pid, 0, 4294967295ULL)) batch.add(f::process_pid, a.pid);
     if (is_ip(a.client)) batch.add(f::source_ip, a.client);
     if (!a.server.empty()) batch.add(k_server, a.server);
@@ -825,7 +825,7 @@ bool parse_haproxy_error(sv line, const context& ctx, event_batch& batch, event&
     batch.add(f::event_category, "web");
     batch.add(f::source_ip, client);
     if (is_uint_in(port, 0, 65535)) batch.add(f::source_port, port);
-    batch.add(k_proxy, proxy.substr(0, proxy.find('/')));
+    if (sv fe = proxy.substr(0, proxy.find('/')); !fe.empty()) batch.add(k_proxy, fe);
     sv msg = rest.substr(colon + 2);
     if (with_message && !msg.empty()) batch.add(f::message, msg);
     return true;
