@@ -1,5 +1,5 @@
 // libFuzzer target: host firewalls — the "netfilter" and "pf" (pflog via tcpdump) line formats,
-// the kernel and filterlog message parsers and the sniffers. Seeds: fuzz/corpus/firewall.
+// the kernel and filterlog message parsers and the sniffers (MikroTik RouterOS among them). Seeds: fuzz/corpus/firewall.
 // Invariants: see netfmt_harness.hpp.
 #include "netfmt_harness.hpp"
 

@@ -389,6 +389,91 @@ TEST(Leef, AuthSyslogAndNotMine) {
     EXPECT_EQ(fx.only("leef", "no leef here"), parse_status::not_mine);
 }
 
+// --- PAN-OS ----------------------------------------------------------------------------------
+
+constexpr const char* k_pan_traffic =
+    "1,2023/10/04 18:54:26,012501002341,TRAFFIC,end,2561,2023/10/04 18:54:24,10.130.146.205,124.146.215.44,134.7.244.205,124.146.215.44,"
+    "Research-Out,corp\\alice,,ssl,vsys1,trust,untrust,ethernet1/23,ethernet1/24,LOG FP,2023/10/04 18:54:24,72568134,1,49583,443,50464,443,"
+    "0x40441a,tcp,allow,7312,2228,5084,22,2023/10/04 18:53:52,16,business-and-economy,,7253419119627122716,0x8000000000000000,"
+    "10.0.0.0-10.255.255.255,Japan,,12,10,tcp-rst-from-client,34,0,0,0,,fw01,from-policy";
+
+TEST(Panos, TrafficViaSyslogSniffer) {
+    format_fixture fx("panos", "+08:00");
+    ASSERT_EQ(fx.message("", k_pan_traffic, true, 1696416866LL * k_ns_per_sec), parse_status::ok);
+    const auto& e = fx.last();
+    EXPECT_EQ(e.source_type, "panos");
+    EXPECT_EQ(fx.ts(e), "2023-10-04T10:54:26Z");  // the envelope's time stays
+    EXPECT_EQ(fx.get(e, "observer.vendor"), "Palo Alto Networks");
+    EXPECT_EQ(fx.get(e, "observer.name"), "fw01");
+    EXPECT_EQ(fx.get(e, "event.category"), "network");
+    EXPECT_EQ(fx.get(e, "event.action"), "allow");
+    EXPECT_EQ(fx.get(e, "event.type"), "allowed");
+    EXPECT_EQ(fx.get(e, "source.ip"), "10.130.146.205");
+    EXPECT_EQ(fx.get(e, "source.nat.ip"), "134.7.244.205");
+    EXPECT_EQ(fx.get(e, "source.port"), "49583");
+    EXPECT_EQ(fx.get(e, "destination.port"), "443");
+    EXPECT_EQ(fx.get(e, "user.name"), "corp\\alice");
+    EXPECT_EQ(fx.get(e, "rule.name"), "Research-Out");
+    EXPECT_EQ(fx.get(e, "network.transport"), "tcp");
+    EXPECT_EQ(fx.get(e, "source.bytes"), "2228");
+    EXPECT_EQ(fx.get(e, "destination.bytes"), "5084");
+    EXPECT_EQ(fx.get(e, "session_end_reason"), "tcp-rst-from-client");
+    // standalone line: the generated time in --tz
+    const auto& l = fx.parse(k_pan_traffic);
+    EXPECT_EQ(fx.format(), "panos");
+    EXPECT_EQ(fx.ts(l), "2023-10-04T10:54:24Z");
+}
+
+TEST(Panos, ThreatSystemGlobalProtect) {
+    format_fixture fx("panos");
+    const auto& t = fx.parse(
+        "2023-07-05T14:14:33+02:00 paloalto.test.host 1,2023/07/05 14:14:33,016401002737,THREAT,url,2561,2023/07/05 14:14:33,1.2.3.6,1.2.3.7,0.0.0.0,0.0.0.0,Web,,,web-browsing,vsys1,in,out,e1,e2,fwd,2023/07/05 14:14:33,1475349,3,32362,80,0,0,0x402000,tcp,block-url,\"evil.example/a,b\",(9999),malware,informational,client-to-server");
+    EXPECT_EQ(t.source_type, "panos");
+    EXPECT_EQ(fx.ts(t), "2023-07-05T12:14:33Z");
+    EXPECT_EQ(fx.get(t, "host.name"), "paloalto.test.host");
+    EXPECT_EQ(fx.get(t, "event.category"), "web");
+    EXPECT_EQ(fx.get(t, "url.original"), "evil.example/a,b");
+    EXPECT_EQ(fx.get(t, "event.type"), "denied");
+    EXPECT_FALSE(fx.has(t, "source.nat.ip"));  // 0.0.0.0 is no NAT
+    const auto& s = fx.parse(
+        "1,2024/03/01 12:00:05,012345678901,SYSTEM,auth,2561,2024/03/01 12:00:05,,auth-fail,admin,0,0,general,medium,\"failed authentication for user 'admin'.   Reason: Invalid username/password. From: 203.0.113.9.\",123,0x0,0,0,0,0,,fw01");
+    EXPECT_EQ(fx.get(s, "event.category"), "authentication");
+    EXPECT_EQ(fx.get(s, "event.outcome"), "failure");
+    EXPECT_EQ(fx.get(s, "user.name"), "admin");
+    EXPECT_EQ(fx.get(s, "source.ip"), "203.0.113.9");
+    EXPECT_EQ(fx.get(s, "observer.name"), "fw01");
+    const auto& g = fx.parse(
+        "1,2024/03/01 12:00:05,012345678901,GLOBALPROTECT,0,2561,2024/03/01 12:00:05,vsys1,gateway-auth,login,LDAP,ssl-vpn,bob,JP,laptop1,198.51.100.20,,10.0.0.5,,hostid,sn,6.1.0,Windows,10,1,,Authentication failed: Invalid username or password,,failure,Tokyo,0,on-demand,0,portal1");
+    EXPECT_EQ(fx.get(g, "event.category"), "authentication");
+    EXPECT_EQ(fx.get(g, "event.outcome"), "failure");
+    EXPECT_EQ(fx.get(g, "user.name"), "bob");
+    EXPECT_EQ(fx.get(g, "source.ip"), "198.51.100.20");
+    EXPECT_EQ(fx.get(g, "event.code"), "gateway-auth");
+    EXPECT_EQ(fx.only("panos", "1,2024/03/01 12:00:05,012345678901,NOTATYPE,x,1,2024/03/01 12:00:05,a,b"),
+              parse_status::not_mine);
+    EXPECT_EQ(fx.only("panos", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,aa,bb,cc,dd,ee"),
+              parse_status::not_mine);
+}
+
+// --- fuzz regressions ------------------------------------------------------------------------
+
+TEST(FuzzRegressions, BoundsAndEmptyValues) {
+    format_fixture fx;
+    // an empty level in an Apache error line adds no empty log.level
+    const auto& a = fx.parse("[Thu Oct 13 12:24:49.880562 2022] [auth_basic:] [pid 10] x");
+    EXPECT_FALSE(fx.has(a, "log.level"));
+    // epoch values beyond what int64 nanoseconds hold are not times
+    const auto& k = fx.parse(R"~(date=2019-05-10 time=11:50:48 eventtime=9999999999999999999 logid="1" type="traffic" vd="root" srcip=1.2.3.4)~");
+    EXPECT_EQ(fx.ts(k), "2019-05-10T11:50:48Z");
+    const auto& y = fx.parse(R"~(1.2.3.4 - - [01/Mar/9999:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~");
+    EXPECT_NE(y.source_type, "web.access");
+    // non-numeric ICMP TYPE stays text
+    ASSERT_EQ(fx.message("kernel", "IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 PROTO=ICMP TYPE=x8 CODE=0", false,
+                         1709294405LL * k_ns_per_sec),
+              parse_status::ok);
+    EXPECT_EQ(fx.get(fx.last(), "TYPE"), "x8");
+}
+
 // --- mappings and samples --------------------------------------------------------------------
 
 TEST(KvMappings, LoadedFromTheMappingsFile) {
@@ -414,7 +499,8 @@ TEST(ApplianceDetect, FilesGoToTheirFormat) {
 }
 
 TEST(ApplianceSamples, CrowdsecHubApplianceLogs) {
-    auto st = testing::run_samples({"fortinet-vpn-bf", "cef-logs", "unifi-cef"}, {"fortigate", "kv", "cef", "leef"});
+    auto st = testing::run_samples({"fortinet-vpn-bf", "cef-logs", "unifi-cef", "palo-alto-threat"},
+                                   {"fortigate", "kv", "cef", "leef", "panos"});
     for (const auto& [folder, r] : st.report) std::cout << "  " << folder << ": " << r << "\n";
     ASSERT_GT(st.lines, 10u);
     EXPECT_GE(st.good * 100, st.lines * 95) << st.good << "/" << st.lines;

@@ -343,10 +343,53 @@ TEST(Pflog, MalformedAndNotMine) {
     EXPECT_EQ(fx.only("pf", "Mar 01 12:00:05.1 rule 0/(match) block sideways on em0: 1.2.3.4 > 5.6.7.8: x"), parse_status::not_mine);
 }
 
+// --- MikroTik ---------------------------------------------------------------------------------
+
+TEST(Mikrotik, FirewallAndLogins) {
+    format_fixture fx;
+    ASSERT_EQ(fx.message("", "firewall,info drop-in input: in:ether1-WAN out:(unknown 0), connection-state:new src-mac 00:17:10:88:bc:02, proto UDP, 186.26.78.68:44355->81.82.202.145:53, len 65",
+                         true, k_env),
+              parse_status::ok);
+    const auto& e = fx.last();
+    EXPECT_EQ(e.source_type, "mikrotik");
+    EXPECT_EQ(fx.get(e, "rule.name"), "drop-in");
+    EXPECT_EQ(fx.get(e, "chain"), "input");
+    EXPECT_EQ(fx.get(e, "event.action"), "blocked");
+    EXPECT_EQ(fx.get(e, "observer.ingress.interface.name"), "ether1-WAN");
+    EXPECT_FALSE(fx.has(e, "observer.egress.interface.name"));
+    EXPECT_EQ(fx.get(e, "source.mac"), "00-17-10-88-BC-02");
+    EXPECT_EQ(fx.get(e, "network.transport"), "udp");
+    EXPECT_EQ(fx.get(e, "source.ip"), "186.26.78.68");
+    EXPECT_EQ(fx.get(e, "destination.port"), "53");
+    EXPECT_EQ(fx.get(e, "network.bytes"), "65");
+    ASSERT_EQ(fx.message("", "firewall,info forward: in:WAN out:LAN, connection-state:new proto TCP (SYN), [2001:db8::1]:40384->[2001:db8::2]:443, len 24",
+                         true, k_env),
+              parse_status::ok);
+    EXPECT_EQ(fx.get(fx.last(), "source.ip"), "2001:db8::1");
+    EXPECT_EQ(fx.get(fx.last(), "destination.port"), "443");
+    EXPECT_EQ(fx.get(fx.last(), "tcp_flags"), "SYN");
+    EXPECT_EQ(fx.get(fx.last(), "observer.egress.interface.name"), "LAN");
+    ASSERT_EQ(fx.message("", "system,error,critical login failure for user admin from 10.10.0.35 via winbox", true, k_env),
+              parse_status::ok);
+    EXPECT_EQ(fx.get(fx.last(), "event.category"), "authentication");
+    EXPECT_EQ(fx.get(fx.last(), "event.outcome"), "failure");
+    EXPECT_EQ(fx.get(fx.last(), "user.name"), "admin");
+    EXPECT_EQ(fx.get(fx.last(), "source.ip"), "10.10.0.35");
+    EXPECT_EQ(fx.get(fx.last(), "service"), "winbox");
+    ASSERT_EQ(fx.message("", "system,info,account user admin logged in from 10.0.0.1 via ssh", true, k_env), parse_status::ok);
+    EXPECT_EQ(fx.get(fx.last(), "event.outcome"), "success");
+    ASSERT_EQ(fx.message("", "dhcp,info dhcp1 assigned 192.168.88.10 to AA:BB:CC:DD:EE:FF", true, k_env), parse_status::ok);
+    EXPECT_EQ(fx.get(fx.last(), "topics"), "dhcp,info");
+    EXPECT_FALSE(fx.has(fx.last(), "event.category"));
+    EXPECT_EQ(fx.message("", "hello,world this is not routeros", true, k_env), parse_status::not_mine);
+    EXPECT_EQ(fx.message("", "system,foo login failure", true, k_env), parse_status::not_mine);
+}
+
 TEST(FirewallSamples, CrowdsecHubFirewallLogs) {
     auto st = testing::run_samples({"iptables-logs", "iptables-scan-multi-port", "proxmox-iptables-logs",
-                                    "unifi-logs", "pf-logs", "pf-scan-multi-port", "pfsense-rfc5424-filterlog"},
-                                   {"netfilter", "pf"});
+                                    "unifi-logs", "pf-logs", "pf-scan-multi-port", "pfsense-rfc5424-filterlog",
+                                    "mikrotik-logs", "mikrotik-bf", "mikrotik-scan-multi_ports"},
+                                   {"netfilter", "pf", "mikrotik"});
     for (const auto& [folder, r] : st.report) std::cout << "  " << folder << ": " << r << "\n";
     ASSERT_GT(st.lines, 80u);
     EXPECT_GE(st.good * 100, st.lines * 95) << st.good << "/" << st.lines;
