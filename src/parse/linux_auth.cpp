@@ -39,7 +39,6 @@ const field_id k_f_pam_service = intern("pam.service");
 const field_id k_f_pam_more = intern("pam.more_failures");
 const field_id k_f_tty = intern("process.tty.name");
 const field_id k_f_session = intern("logind.session_id");
-const field_id k_f_uid = intern("user.id");
 
 // category, action, outcome: the three fields almost every recognised message gets.
 inline void mark(event_batch& b, sv category, sv action, sv outcome) {
@@ -174,7 +173,7 @@ bool parse_pam(sv m, event_batch& b) {
         sv n = txt::take_digits(m);
         if (n.empty() || !consume(m, " more authentication failure")) return false;
         mark(b, k_cat_auth, "pam_more_failures", k_failure);
-        b.add(k_f_pam_more, n);
+        b.add(k_f_pam_more, n, value_kind::number);
         pam_kv_users(b, m);
         return true;
     }
@@ -439,7 +438,7 @@ void sshd_body(sv m, event_batch& b) {
                 consume(rest, ":");
                 rest = txt::ltrim(rest);
                 sv code = txt::take_digits(rest);
-                add_if(b, k_f_ssh_code, code);
+                if (!code.empty()) b.add(k_f_ssh_code, code, value_kind::number);
                 consume(rest, ":");
                 add_if(b, f::event_reason, txt::ltrim(rest));
                 return;
@@ -864,7 +863,7 @@ parse_status parse_shadow(const syslog_envelope&, sv msg, const context&, event_
                 iam(b, "user_created", "creation");
                 b.add(f::event_type, "user");
                 add_if(b, f::user_target_name, kv_comma(m, "name="));
-                add_if(b, k_f_uid, kv_comma(m, "UID="));
+                add_if(b, f::user_id, kv_comma(m, "UID="));
                 return parse_status::ok;
             }
             if (consume(m, "new group: ")) {

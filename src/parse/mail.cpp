@@ -298,7 +298,10 @@ void parse_postscreen(sv m, event_batch& b) {
         if (!bracket_ip_port(r, b)) return;
         mark(b, "network", v.action, v.outcome);
         b.add(f::network_protocol, "smtp");
-        if (v.action == "postscreen_dnsbl") add_if(b, k_f_dnsbl_rank, txt::take_digits(head));
+        if (v.action == "postscreen_dnsbl") {
+            sv rank = txt::take_digits(head);
+            if (!rank.empty()) b.add(k_f_dnsbl_rank, rank, value_kind::number);
+        }
         if (consume(r, ": ") || consume(r, " after ")) add_if(b, f::event_reason, r);
         return;
     }
@@ -382,7 +385,8 @@ void parse_login_proc(sv service, sv m, event_batch& b) {
         outcome = k_failure;
         sv r = head.substr(failed + 13);
         consume(r, " ");
-        add_if(b, k_f_dc_attempts, txt::take_digits(r));
+        sv n = txt::take_digits(r);
+        if (!n.empty()) b.add(k_f_dc_attempts, n, value_kind::number);
     } else if (head.find("disallowed plaintext") != sv::npos ||
                head.find("disabled plaintext") != sv::npos ||
                starts_with(head, "Maximum number of connections")) {

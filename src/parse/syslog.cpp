@@ -366,7 +366,7 @@ void syslog_parser::add_message(sv msg, event_batch& b, sv& out) {
         if (!n.empty() && txt::consume(m, " times: [")) {
             txt::consume_suffix(m, "]");
             if (!m.empty() && m[0] == ' ') m.remove_prefix(1);
-            b.add(k_f_repeated, n);
+            b.add(k_f_repeated, n, value_kind::number);
             msg = m;
         }
     }

@@ -417,6 +417,7 @@ TEST(SyslogEnvelope, CrowdsecSamplesParseAsSyslog) {
         }
     }
     EXPECT_GE(good * 100, total * 95) << good << " of " << total << "; e.g.\n" << misses;
+    std::cout << good << " of " << total << " lines from " << files.size() << " files parsed as syslog\n";
     if (!misses.empty()) std::cout << "lines not parsed as syslog:\n" << misses;
     // The program parsers took them, not just the envelope.
     EXPECT_GT(by_type["linux.auth"], 50u);
