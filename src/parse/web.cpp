@@ -575,7 +575,7 @@ scan_result scan_apache_error(sv line, const context& ctx, apache_error& a, sv& 
     std::size_t rb = line.find(']');
     if (rb == sv::npos || rb > 40) return scan_result::no;
     sv t = line.substr(5, rb - 5);  // "Mmm dd hh:mm:ss[.us] yyyy"
-    if (parse_bsd(t, ctx, a.ts) != t.size()) return scan_result::no;
+    if (t.empty() || parse_bsd(t, ctx, a.ts) != t.size()) return scan_result::no;
     std::size_t pos = rb + 1;
     if (pos + 2 >= line.size() || line[pos] != ' ' || line[pos + 1] != '[') return scan_result::no;
     std::size_t lb = line.find(']', pos + 2);

@@ -462,6 +462,7 @@ TEST(FuzzRegressions, BoundsAndEmptyValues) {
     // an empty level in an Apache error line adds no empty log.level
     const auto& a = fx.parse("[Thu Oct 13 12:24:49.880562 2022] [auth_basic:] [pid 10] x");
     EXPECT_FALSE(fx.has(a, "log.level"));
+    EXPECT_EQ(fx.only("web.error", "[Wed ] [error] [client 1clien4 - - [26/Oct/2021:11:0"), parse_status::not_mine);
     // epoch values beyond what int64 nanoseconds hold are not times
     const auto& k = fx.parse(R"~(date=2019-05-10 time=11:50:48 eventtime=9999999999999999999 logid="1" type="traffic" vd="root" srcip=1.2.3.4)~");
     EXPECT_EQ(fx.ts(k), "2019-05-10T11:50:48Z");
