@@ -97,9 +97,12 @@ public:
     static std::string json_path(const std::string& field) { return "$.\"" + field + "\""; }
 
     // A field's value as a scalar SQL expression (for stats, sort, fields): the first value.
-    std::string value_expr(const std::string& field) {
+    // `plain`: a bare column (an index on it may serve GROUP BY / ORDER BY); otherwise "+col",
+    // which keeps SQLite from walking that index just to avoid a sort — with a WHERE clause
+    // that walk turns into a row look-up per index entry, many times slower than a scan.
+    std::string value_expr(const std::string& field, bool plain = true) {
         auto r = resolve(field);
-        if (r.where != where_kind::json) return r.expr;
+        if (r.where != where_kind::json) return plain ? r.expr : "+" + r.expr;
         // Arrays (repeated fields): their first element.
         std::string p = param(json_path(field));
         return "(CASE json_type(d.fields, " + p + ") WHEN 'array' THEN json_extract(d.fields, " + p +
@@ -252,9 +255,11 @@ public:
         if (q.has_stats) {
             out.shape = result_shape::table;
             std::vector<std::string> names;
+            bool match_all = q.filter && q.filter->kind == node_kind::exists && q.filter->field.empty();
+            bool filtered = (q.filter && !match_all) || tr.from != k_no_time || tr.to != k_no_time;
             for (std::size_t i = 0; i < q.by.size(); ++i) {
                 if (!select.empty()) select += ", ";
-                select += value_expr(q.by[i]);
+                select += value_expr(q.by[i], !filtered);
                 names.push_back(q.by[i]);
             }
             for (const auto& a : q.aggregates) {

@@ -1,0 +1,136 @@
+// Sustained TCP syslog ingest into the store, end to end: the real `mimamori serve` on
+// loopback, K sender connections writing N pre-built messages as fast as the daemon takes
+// them (backpressure), timed from the first byte to the commit of the last event. Before a
+// timing counts, the store must hold exactly N events (checked). Prints each round and the
+// median events/s and MB/s.
+//
+// usage: ingest_bench [--events N] [--connections K] [--rounds R] [--rules DIR] [--keep DIR]
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "../../tests/server/harness.hpp"
+#include "store/store.hpp"
+
+using namespace harness;
+
+namespace {
+
+// A mix of what a small company's syslog carries: sshd failures and successes, sudo, a
+// firewall, a web server through syslog. Every line is distinct (sequence, varying fields).
+std::string make_line(long long i, std::mt19937& rng) {
+    char buf[512];
+    unsigned a = rng() % 256, b = rng() % 256;
+    static const char* users[] = {"root", "admin", "alice", "bob", "oracle", "test", "ubuntu", "deploy"};
+    const char* u = users[rng() % 8];
+    switch (i % 5) {
+        case 0:
+            std::snprintf(buf, sizeof buf,
+                          "<38>Mar  1 10:%02lld:%02lld web01 sshd[%lld]: Failed password for %s from 203.0.%u.%u port %u ssh2",
+                          (i / 60) % 60, i % 60, 1000 + i % 30000, u, a, b, 1024 + static_cast<unsigned>(rng() % 60000));
+            break;
+        case 1:
+            std::snprintf(buf, sizeof buf,
+                          "<38>Mar  1 10:%02lld:%02lld web01 sshd[%lld]: Accepted publickey for %s from 192.0.2.%u port %u ssh2: ED25519 SHA256:abc%lld",
+                          (i / 60) % 60, i % 60, 1000 + i % 30000, u, a, 1024 + static_cast<unsigned>(rng() % 60000), i);
+            break;
+        case 2:
+            std::snprintf(buf, sizeof buf,
+                          "<4>Mar  1 10:%02lld:%02lld fw1 kernel: [UFW BLOCK] IN=eth0 OUT= MAC=00:11:22:33:44:55 SRC=198.51.100.%u DST=192.0.2.10 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=%lld DF PROTO=TCP SPT=%u DPT=%u WINDOW=64240 RES=0x00 SYN URGP=0",
+                          (i / 60) % 60, i % 60, a, i % 65536, 1024 + static_cast<unsigned>(rng() % 60000), b % 2 ? 22u : 3389u);
+            break;
+        case 3:
+            std::snprintf(buf, sizeof buf,
+                          "<85>Mar  1 10:%02lld:%02lld web01 sudo: %s : TTY=pts/%u ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart app%lld",
+                          (i / 60) % 60, i % 60, u, a % 8, u, i % 100);
+            break;
+        default:
+            std::snprintf(buf, sizeof buf,
+                          "<13>1 2024-03-01T10:00:%02lld.%06lldZ app01 myapp %lld - - request id=%lld user=%s status=%u path=/api/v1/items/%u",
+                          i % 60, i % 1000000, 2000 + i % 1000, i, u, b % 2 ? 200u : 404u, a);
+    }
+    return buf;
+}
+
+struct args {
+    long long events = 2'000'000;
+    int connections = 4;
+    int rounds = 3;
+    std::string rules;
+    std::string keep;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    args a;
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        auto val = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+        if (k == "--events") a.events = std::stoll(val());
+        else if (k == "--connections") a.connections = std::stoi(val());
+        else if (k == "--rounds") a.rounds = std::stoi(val());
+        else if (k == "--rules") a.rules = val();
+        else if (k == "--keep") a.keep = val();
+        else {
+            std::fprintf(stderr, "usage: ingest_bench [--events N] [--connections K] [--rounds R] [--rules DIR]\n");
+            return 2;
+        }
+    }
+    // Build the payload once: K connection buffers, newline framing.
+    std::vector<std::string> payload(static_cast<std::size_t>(a.connections));
+    std::mt19937 rng(7);
+    std::size_t bytes = 0;
+    for (long long i = 0; i < a.events; ++i) {
+        auto& p = payload[static_cast<std::size_t>(i % a.connections)];
+        p += make_line(i, rng);
+        p += '\n';
+    }
+    for (const auto& p : payload) bytes += p.size();
+    std::printf("ingest_bench: %lld events (%.1f MB) over %d TCP connection(s), detection %s\n", a.events, bytes / 1e6,
+                a.connections, a.rules.empty() ? "off (no rules given)" : ("on: " + a.rules).c_str());
+
+    std::vector<double> rates;
+    for (int r = 0; r < a.rounds; ++r) {
+        temp_dir d;
+        std::string cfg = "store: {path: " + (d / "m.db") + ", batch: {max_events: 8192, max_delay_ms: 200}}\n"
+                          "http: {listen: 127.0.0.1:0, token: " + k_token + "}\n"
+                          "syslog:\n  - {protocol: tcp, listen: 127.0.0.1:0}\n";
+        if (!a.rules.empty()) cfg += "detect: {rules: [" + a.rules + "]}\n";
+        daemon_process p(d, cfg);
+        int port = p.port("tcp");
+        auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::thread> ts;
+        for (const auto& data : payload)
+            ts.emplace_back([&, port] {
+                if (!send_tcp(port, data)) std::fprintf(stderr, "send failed\n");
+            });
+        for (auto& t : ts) t.join();
+        bool done = wait_until([&] { return p.metric("mimamori_events_stored_total") >= static_cast<double>(a.events); },
+                               std::chrono::seconds(300), std::chrono::milliseconds(5));
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        double alerts = p.metric("mimamori_alerts_total");
+        if (p.terminate() != 0 || !done) {
+            std::fprintf(stderr, "round %d: daemon did not store everything in time\n%s", r, p.log().c_str());
+            return 1;
+        }
+        // Verify before the number counts: exactly N events stored.
+        auto s = mimamori::store::open_sqlite({.path = d / "m.db", .read_only = true});
+        auto st = s.value()->stats();
+        if (!st || st.value().events != static_cast<std::uint64_t>(a.events)) {
+            std::fprintf(stderr, "round %d: store holds %llu events, expected %lld\n", r,
+                         st ? static_cast<unsigned long long>(st.value().events) : 0ULL, a.events);
+            return 1;
+        }
+        double rate = static_cast<double>(a.events) / secs;
+        rates.push_back(rate);
+        std::printf("  round %d: %.2f s, %.0f events/s, %.1f MB/s, %.0f alerts\n", r + 1, secs, rate, bytes / 1e6 / secs,
+                    alerts);
+        if (!a.keep.empty() && r == a.rounds - 1) std::filesystem::copy_file(d / "m.db", a.keep);
+    }
+    std::sort(rates.begin(), rates.end());
+    double med = rates[rates.size() / 2];
+    std::printf("ingest_bench: median %.0f events/s (%.1f MB/s) over %d round(s)\n", med,
+                med * static_cast<double>(bytes) / static_cast<double>(a.events) / 1e6, a.rounds);
+    return 0;
+}
