@@ -232,7 +232,7 @@ bool render_one(std::uint8_t t, const std::uint8_t* p, std::size_t n, std::strin
                 c.minute = rd16(p + 10);
                 c.second = rd16(p + 12);
                 unsigned ms = rd16(p + 14);
-                if (c.month >= 1 && c.month <= 12 && c.day >= 1 && c.day <= 31 && c.hour < 24 && c.minute < 60 &&
+                if (c.year >= 1601 && c.year <= 2261 && c.month >= 1 && c.month <= 12 && c.day >= 1 && c.day <= 31 && c.hour < 24 && c.minute < 60 &&
                     c.second < 61 && ms < 1000) {
                     windows::format_windows_time(civil_to_seconds(c) * k_ns_per_sec + ms * 1'000'000LL, out);
                     return false;

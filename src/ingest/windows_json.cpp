@@ -292,7 +292,7 @@ public:
                 if (v.type() == element_type::STRING) {
                     std::string_view s = v.get_string().value_unsafe();
                     timestamp_ns ts;
-                    if (parse_rfc3339(s, ts, 0)) {
+                    if (parse_windows_time(s, ts)) {
                         bool has_zone = s.size() > 19 && (s.back() == 'Z' || s.back() == 'z' ||
                                                           s.find_first_of("+-", 19) != std::string_view::npos);
                         if (!has_zone) {

@@ -185,7 +185,17 @@ void format_windows_time(timestamp_ns ts, std::string& out) {
     out.append(b, 28);
 }
 
-bool parse_windows_time(std::string_view s, timestamp_ns& out) { return parse_rfc3339(s, out, 0); }
+bool parse_windows_time(std::string_view s, timestamp_ns& out) {
+    // Nanoseconds since 1970 in 64 bits end in 2262; later (or garbage) years are not times.
+    if (s.size() < 4) return false;
+    int year = 0;
+    for (int i = 0; i < 4; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        year = year * 10 + (s[i] - '0');
+    }
+    if (year < 1601 || year > 2261) return false;
+    return parse_rfc3339(s, out, 0);
+}
 
 void append_utf16(std::string& out, const std::uint8_t* p, std::size_t units) {
     std::size_t old = out.size();
