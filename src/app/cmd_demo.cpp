@@ -31,6 +31,7 @@ struct demo_evaluate_args {
     bool no_builtin = false;
     std::string cache_dir;
     std::string keep_alerts;
+    bool steps = false;
 };
 
 int run_generate(const demo_generate_args& a) {
@@ -53,18 +54,30 @@ int run_generate(const demo_generate_args& a) {
         if (!f.format.empty()) ++log_files, log_records += f.records;
     std::snprintf(buf, sizeof buf, "  %-58s %-13s %10s %10s\n", "FILE", "FORMAT", "RECORDS", "KiB");
     std::cout << buf;
-    std::size_t windows = 0;
-    std::uint64_t win_records = 0, win_bytes = 0;
+    std::size_t windows = 0, trails = 0;
+    std::uint64_t win_records = 0, win_bytes = 0, ct_records = 0, ct_bytes = 0;
     for (const auto& f : s.files) {
-        // The per-PC Windows files are many; show them as one row.
+        // The per-PC Windows files and the daily CloudTrail files are many; one row each.
         if (f.path.rfind("logs/windows/", 0) == 0 && f.path.find("-PC") != std::string::npos) {
             ++windows;
             win_records += f.records;
             win_bytes += f.bytes;
             continue;
         }
+        if (f.path.rfind("logs/aws/cloudtrail/", 0) == 0) {
+            ++trails;
+            ct_records += f.records;
+            ct_bytes += f.bytes;
+            continue;
+        }
         std::snprintf(buf, sizeof buf, "  %-58s %-13s %10s %10s\n", f.path.c_str(), f.format.empty() ? "(context)" : f.format.c_str(),
                       f.records ? with_commas(f.records).c_str() : "", with_commas(f.bytes / 1024).c_str());
+        std::cout << buf;
+    }
+    if (trails) {
+        std::string label = "logs/aws/cloudtrail/*.json (" + std::to_string(trails) + " region-days)";
+        std::snprintf(buf, sizeof buf, "  %-58s %-13s %10s %10s\n", label.c_str(), "json", with_commas(ct_records).c_str(),
+                      with_commas(ct_bytes / 1024).c_str());
         std::cout << buf;
     }
     if (windows) {
@@ -175,7 +188,7 @@ int run_evaluate(const demo_evaluate_args& a) {
     }
     std::cout << "Mimamori demo evaluation: alerts from " << source << "\n";
     std::cout << "Ground truth: " << labels_path << "\n\n";
-    std::cout << demo::render_evaluation(ev.value());
+    std::cout << demo::render_evaluation(ev.value(), a.steps);
     return 0;
 }
 
@@ -207,6 +220,7 @@ void add_demo_command(CLI::App& app) {
     eva->add_flag("--no-builtin-rules", e->no_builtin, "Passed to scan: run only the rules given with --rules");
     eva->add_option("--cache-dir", e->cache_dir, "Passed to scan: where compiled rules are cached");
     eva->add_option("--keep-alerts", e->keep_alerts, "Write the alerts the scan produced to this file");
+    eva->add_flag("--steps", e->steps, "List every labelled step: found or not, and by which rules");
     eva->callback([e] {
         int rc = run_evaluate(*e);
         if (rc != 0) throw CLI::RuntimeError(rc);

@@ -519,6 +519,13 @@ void cron_and_admin(world& w, int day) {
 void internet_noise(world& w, int day) {
     rng r = derive(w.seed, "internet", static_cast<std::uint64_t>(day));
     const std::string auth = "logs/web01/auth.log", kern = "logs/web01/kern.log";
+    // Hostile but routine: labelled as background so that evaluation can tell alerts on it
+    // from false alarms on staff activity.
+    const int bg_ssh = w.out.step("background", "noise", "bg.ssh_scanners", "SSH password guessing by internet scanners against web01", {"T1110.001"});
+    const int bg_ports = w.out.step("background", "noise", "bg.port_scans", "port scans dropped by the FortiGate local-in policy and web01's iptables", {"T1046"});
+    const int bg_vpn = w.out.step("background", "noise", "bg.vpn_login_bots", "SSL-VPN login attempts by bots with common account names", {"T1110.001"});
+    const int bg_spam = w.out.step("background", "noise", "bg.spam_rejected", "spam sources rejected by the DNS blocklist at mail01", {"T1566"});
+    const int bg_sasl = w.out.step("background", "noise", "bg.smtp_auth_bots", "SMTP AUTH password guessing against mail01", {"T1110.001"});
     // SSH scanners against web01 (port 22 is open to the internet).
     int bursts = static_cast<int>(r.range(3, 9));
     for (int b = 0; b < bursts; ++b) {
@@ -534,16 +541,17 @@ void internet_noise(world& w, int day) {
             if (user == "root") {
                 w.syslog(auth, t, "web01", tag,
                          "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=" + ip +
-                             "  user=root");
-                w.syslog(auth, t + r.range(1000000, 2500000), "web01", tag, "Failed password for root from " + ip + " port " + p + " ssh2");
+                             "  user=root",
+                         bg_ssh);
+                w.syslog(auth, t + r.range(1000000, 2500000), "web01", tag, "Failed password for root from " + ip + " port " + p + " ssh2", bg_ssh);
             } else {
-                w.syslog(auth, t, "web01", tag, "Invalid user " + user + " from " + ip + " port " + p);
+                w.syslog(auth, t, "web01", tag, "Invalid user " + user + " from " + ip + " port " + p, bg_ssh);
                 w.syslog(auth, t + r.range(1000000, 2500000), "web01", tag,
-                         "Failed password for invalid user " + user + " from " + ip + " port " + p + " ssh2");
+                         "Failed password for invalid user " + user + " from " + ip + " port " + p + " ssh2", bg_ssh);
             }
             w.syslog(auth, t + r.range(2600000, 3000000), "web01", tag,
                      std::string("Connection closed by ") + (user == "root" ? "authenticating user root " : "invalid user " + user + " ") +
-                         ip + " port " + p + " [preauth]");
+                         ip + " port " + p + " [preauth]", bg_ssh);
             t += r.range(2, 12) * k_us;
         }
     }
@@ -563,7 +571,7 @@ void internet_noise(world& w, int day) {
                           "DST=%s LEN=44 TOS=0x00 PREC=0x00 TTL=%d ID=%d PROTO=TCP SPT=%d DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0",
                           static_cast<long long>(up), static_cast<long long>(r.below(1000000)), ip.c_str(), w.web_ip.c_str(),
                           static_cast<int>(r.range(40, 250)), static_cast<int>(r.range(1, 65535)), w.ephemeral_port(r), port);
-            w.syslog(kern, t, "web01", "kernel", buf);
+            w.syslog(kern, t, "web01", "kernel", buf, bg_ports);
         } else {
             fgt_session fs;
             fs.subtype = "local";
@@ -580,7 +588,7 @@ void internet_noise(world& w, int day) {
             fs.service = port == 23 ? "TELNET" : port == 3389 ? "RDP" : port == 445 ? "SMB" : "tcp/" + std::to_string(port);
             fs.duration = 0;
             fs.snat = false;
-            w.fgt_traffic(t, fs);
+            w.fgt_traffic(t, fs, bg_ports);
         }
     }
     // Bots trying SSL-VPN logins with common names.
@@ -593,7 +601,8 @@ void internet_noise(world& w, int day) {
         w.fgt_event(t, "0101039426", "vpn", "alert",
                     "logdesc=\"SSL VPN login fail\" action=\"ssl-login-fail\" tunneltype=\"ssl-web\" tunnelid=0 remip=" + ip +
                         " user=\"" + r.pick(k_vpn_users) +
-                        "\" group=\"N/A\" dst_host=\"N/A\" reason=\"sslvpn_login_unknown_user\" msg=\"SSL user failed to logged in\"");
+                        "\" group=\"N/A\" dst_host=\"N/A\" reason=\"sslvpn_login_unknown_user\" msg=\"SSL user failed to logged in\"",
+                    bg_vpn);
     }
     // Mail: spam stopped by a blocklist, SASL password guessing, newsletters.
     const std::string mail = "logs/mail01/mail.log";
@@ -604,14 +613,15 @@ void internet_noise(world& w, int day) {
         usec t = w.at(day, 0, 0) + static_cast<usec>(r.below(86400ULL * 1000000ULL));
         std::string tag = "postfix/smtpd[" + std::to_string(w.next_pid("mail01")) + "]";
         const auto& p = w.people[r.below(w.people.size())];
-        w.syslog(mail, t, "mail01", tag, "connect from unknown[" + ip + "]");
+        w.syslog(mail, t, "mail01", tag, "connect from unknown[" + ip + "]", bg_spam);
         w.syslog(mail, t + r.range(300000, 900000), "mail01", tag,
                  "NOQUEUE: reject: RCPT from unknown[" + ip + "]: 554 5.7.1 Service unavailable; Client host [" + ip +
                      "] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/" + ip + "; from=<promo" +
                      std::to_string(r.range(1, 999)) + "@bulk-deals.example> to=<" + p.email + "> proto=ESMTP helo=<" +
-                     "mx" + std::to_string(r.range(1, 99)) + ".bulk-deals.example>");
+                     "mx" + std::to_string(r.range(1, 99)) + ".bulk-deals.example>",
+                 bg_spam);
         w.syslog(mail, t + r.range(1000000, 1500000), "mail01", tag,
-                 "disconnect from unknown[" + ip + "] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4");
+                 "disconnect from unknown[" + ip + "] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4", bg_spam);
     }
     int sasl = static_cast<int>(r.range(0, 3));
     for (int i = 0; i < sasl; ++i) {
@@ -621,11 +631,11 @@ void internet_noise(world& w, int day) {
         int tries = static_cast<int>(r.range(2, 12));
         for (int k = 0; k < tries; ++k) {
             std::string tag = "postfix/submission/smtpd[" + std::to_string(w.next_pid("mail01")) + "]";
-            w.syslog(mail, t, "mail01", tag, "connect from unknown[" + ip + "]");
+            w.syslog(mail, t, "mail01", tag, "connect from unknown[" + ip + "]", bg_sasl);
             w.syslog(mail, t + 1500000, "mail01", tag,
-                     "warning: unknown[" + ip + "]: SASL LOGIN authentication failed: UGFzc3dvcmQ6");
-            w.syslog(mail, t + 1600000, "mail01", tag, "lost connection after AUTH from unknown[" + ip + "]");
-            w.syslog(mail, t + 1700000, "mail01", tag, "disconnect from unknown[" + ip + "] ehlo=1 auth=0/1 commands=1/2");
+                     "warning: unknown[" + ip + "]: SASL LOGIN authentication failed: UGFzc3dvcmQ6", bg_sasl);
+            w.syslog(mail, t + 1600000, "mail01", tag, "lost connection after AUTH from unknown[" + ip + "]", bg_sasl);
+            w.syslog(mail, t + 1700000, "mail01", tag, "disconnect from unknown[" + ip + "] ehlo=1 auth=0/1 commands=1/2", bg_sasl);
             t += r.range(5, 40) * k_us;
         }
     }
@@ -686,6 +696,7 @@ void website(world& w, int day) {
     static const char* k_probes[] = {"/wp-login.php", "/.env", "/phpmyadmin/", "/.git/config", "/xmlrpc.php",
                                      "/admin/", "/cgi-bin/luci/;stok=/locale", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
                                      "/actuator/health", "/server-status", "/wp-content/plugins/", "/boaform/admin/formLogin"};
+    const int bg_web = w.out.step("background", "noise", "bg.web_probes", "vulnerability scanners probing the website (404s, injection attempts)", {"T1595.002"});
     int probes = static_cast<int>(r.range(2, 6));
     for (int b = 0; b < probes; ++b) {
         std::string ip = internet_ip(r);
@@ -699,7 +710,7 @@ void website(world& w, int day) {
             if (r.chance(60)) path = "/products/?id=1%27%20OR%20%271%27=%271";
             if (r.chance(40)) path = "/?s=%3Cscript%3Ealert(1)%3C/script%3E";
             w.nginx(t, ip, "GET " + path + " HTTP/1.1", path.find('?') != std::string::npos ? 200 : 404,
-                    path.find('?') != std::string::npos ? 9000 : 153, "-", ua);
+                    path.find('?') != std::string::npos ? 9000 : 153, "-", ua, bg_web);
             t += r.range(100000, 3000000);
         }
     }

@@ -47,8 +47,15 @@ struct stage_score {
     bool detected() const { return steps_hit > 0; }
 };
 
+struct step_score {
+    std::string id, stage, what;
+    std::size_t records = 0, records_hit = 0, alerts = 0;
+    std::vector<std::string> rules;  ///< titles of the rules whose alerts point at this step
+};
+
 struct story_score {
     std::string id, title;
+    std::vector<step_score> steps;
     std::vector<stage_score> stages;  ///< entry, internal, exit (those present in the labels)
     stage_score total;                ///< the story as a whole (near counts alerts of any stage)
 };
@@ -57,10 +64,13 @@ struct evaluation {
     std::vector<story_score> stories;
     std::size_t alerts = 0;        ///< alerts read
     std::size_t attributed = 0;    ///< with evidence in some story
+    std::size_t background = 0;    ///< on labelled background hostility (scanners, bots, spam)
     std::size_t near = 0;          ///< not attributed, but about a story's entities in its span
-    std::size_t unrelated = 0;     ///< the rest (benign noise, or attacks nobody labelled)
-    std::size_t unreadable = 0;    ///< NDJSON lines that were not alerts
-    std::vector<std::pair<std::string, std::size_t>> top_unrelated;  ///< rule title → alerts
+    std::size_t unrelated = 0;     ///< the rest: alerts on benign activity (false alarms)
+    std::size_t incidents = 0;     ///< incident lines (not scored: their alerts are)
+    std::size_t unreadable = 0;    ///< NDJSON lines that were neither alerts nor incidents
+    std::vector<std::pair<std::string, std::size_t>> top_unrelated;   ///< rule title → alerts
+    std::vector<std::pair<std::string, std::size_t>> top_background;  ///< rule title → alerts
 };
 
 /// Score alerts (NDJSON as `mimamori scan --json` prints them, or aggregated alerts with
@@ -69,7 +79,8 @@ struct evaluation {
 /// names match by path suffix, so scanning OUT/ from anywhere works.
 result<evaluation> evaluate(const std::string& labels_json, const std::string& alerts_ndjson);
 
-/// The table `mimamori demo evaluate` prints.
-std::string render_evaluation(const evaluation& ev);
+/// The table `mimamori demo evaluate` prints; `steps` adds every labelled step with the rules
+/// that found it.
+std::string render_evaluation(const evaluation& ev, bool steps = false);
 
 }  // namespace mimamori::demo

@@ -42,6 +42,7 @@ struct file_index {
 };
 
 struct story_def {
+    bool background = false;  // the "background" steps: routine internet hostility
     std::string id, title;
     timestamp_ns first = 0, last = 0;
     std::set<std::string> entities;
@@ -51,6 +52,8 @@ struct story_def {
 
 struct step_def {
     std::size_t story, stage;
+    std::string id, what;
+    std::size_t records = 0;
 };
 
 std::string lower(std::string_view s) {
@@ -225,6 +228,36 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
     std::vector<story_def> defs;
     std::vector<step_def> steps;
     std::map<std::string, file_index> files;
+    auto add_step = [&](element step, std::size_t si, std::size_t sx, story_def& d) {
+        const std::size_t gi = steps.size();
+        steps.push_back(step_def{si, sx, {}, {}, 0});
+        std::string_view sv;
+        if (get_str(step, "id", sv)) steps.back().id = sv;
+        if (get_str(step, "what", sv)) steps.back().what = sv;
+        ++d.steps[sx];
+        element evs;
+        if (step["evidence"].get(evs) != simdjson::SUCCESS || evs.type() != element_type::ARRAY) return;
+        for (element fe : as_array(evs)) {
+            std::string_view file;
+            if (!get_str(fe, "file", file)) continue;
+            auto& fi = files[std::string(file)];
+            element arr;
+            if (fe["lines"].get(arr) == simdjson::SUCCESS && arr.type() == element_type::ARRAY)
+                for (element n : as_array(arr)) {
+                    std::uint64_t x = 0;
+                    if (n.get_uint64().get(x) == simdjson::SUCCESS) {
+                        fi.by_line.emplace(x, gi);
+                        ++d.lines[sx];
+                        ++steps[gi].records;
+                    }
+                }
+            if (fe["offsets"].get(arr) == simdjson::SUCCESS && arr.type() == element_type::ARRAY)
+                for (element n : as_array(arr)) {
+                    std::uint64_t x = 0;
+                    if (n.get_uint64().get(x) == simdjson::SUCCESS) fi.by_offset.emplace(x, gi);
+                }
+        }
+    };
     for (element s : as_array(stories)) {
         story_def d;
         std::string_view v;
@@ -246,33 +279,17 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
                 d.has_stage[sx] = true;
                 element ss;
                 if (stg["steps"].get(ss) != simdjson::SUCCESS || ss.type() != element_type::ARRAY) continue;
-                for (element step : as_array(ss)) {
-                    const std::size_t gi = steps.size();
-                    steps.push_back(step_def{si, static_cast<std::size_t>(sx)});
-                    ++d.steps[sx];
-                    element evs;
-                    if (step["evidence"].get(evs) != simdjson::SUCCESS || evs.type() != element_type::ARRAY) continue;
-                    for (element fe : as_array(evs)) {
-                        std::string_view file;
-                        if (!get_str(fe, "file", file)) continue;
-                        auto& fi = files[std::string(file)];
-                        element arr;
-                        if (fe["lines"].get(arr) == simdjson::SUCCESS && arr.type() == element_type::ARRAY)
-                            for (element n : as_array(arr)) {
-                                std::uint64_t x = 0;
-                                if (n.get_uint64().get(x) == simdjson::SUCCESS) {
-                                    fi.by_line.emplace(x, gi);
-                                    ++d.lines[sx];
-                                }
-                            }
-                        if (fe["offsets"].get(arr) == simdjson::SUCCESS && arr.type() == element_type::ARRAY)
-                            for (element n : as_array(arr)) {
-                                std::uint64_t x = 0;
-                                if (n.get_uint64().get(x) == simdjson::SUCCESS) fi.by_offset.emplace(x, gi);
-                            }
-                    }
-                }
+                for (element step : as_array(ss)) add_step(step, si, static_cast<std::size_t>(sx), d);
             }
+        defs.push_back(std::move(d));
+    }
+    element bg;
+    if (root["background"].get(bg) == simdjson::SUCCESS && bg.type() == element_type::ARRAY) {
+        story_def d;
+        d.background = true;
+        d.id = "background";
+        const std::size_t si = defs.size();
+        for (element step : as_array(bg)) add_step(step, si, 0, d);
         defs.push_back(std::move(d));
     }
 
@@ -282,8 +299,11 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
     std::vector<std::array<std::set<std::pair<std::string, std::uint64_t>>, 3>> lines_hit(n);
     std::vector<std::array<std::size_t, 3>> alerts_in(n, {0, 0, 0}), near_in(n, {0, 0, 0});
     std::vector<std::size_t> story_alerts(n, 0), story_near(n, 0);
+    std::vector<std::set<std::uint64_t>> step_records(steps.size());
+    std::vector<std::size_t> step_alerts(steps.size(), 0);
+    std::vector<std::set<std::string>> step_rules(steps.size());
     evaluation out;
-    std::map<std::string, std::size_t> unrelated;
+    std::map<std::string, std::size_t> unrelated, background;
 
     std::unordered_map<std::string, const std::pair<const std::string, file_index>*> path_cache;
     auto find_file = [&](const std::string& path) -> const std::pair<const std::string, file_index>* {
@@ -316,13 +336,22 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
         if (line.empty()) continue;
         element aroot;
         alert_view a;
-        if (ap.parse(line.data(), line.size(), true).get(aroot) != simdjson::SUCCESS || !read_alert(aroot, a)) {
+        if (ap.parse(line.data(), line.size(), true).get(aroot) != simdjson::SUCCESS) {
+            ++out.unreadable;
+            continue;
+        }
+        if (std::string_view type; get_str(aroot, "type", type) && type == "incident") {
+            ++out.incidents;
+            continue;
+        }
+        if (!read_alert(aroot, a)) {
             ++out.unreadable;
             continue;
         }
         ++out.alerts;
         // Evidence attribution.
         std::set<std::pair<std::size_t, std::size_t>> hit_stages;
+        std::set<std::size_t> hit_steps;
         for (const auto& r : a.refs) {
             const auto* fi = find_file(r.file);
             if (!fi) continue;
@@ -339,22 +368,39 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
             const auto& sd = steps[gi];
             steps_hit[sd.story][sd.stage].insert(gi);
             lines_hit[sd.story][sd.stage].insert({fi->first, r.has_line ? r.line : r.offset});
+            step_records[gi].insert((std::hash<std::string>{}(fi->first) << 1) ^ (r.has_line ? r.line : r.offset));
             hit_stages.insert({sd.story, sd.stage});
+            hit_steps.insert(gi);
         }
-        if (!hit_stages.empty()) {
-            ++out.attributed;
-            std::set<std::size_t> st;
-            for (auto [s, g] : hit_stages) {
-                ++alerts_in[s][g];
-                st.insert(s);
+        for (auto gi : hit_steps) {
+            ++step_alerts[gi];
+            step_rules[gi].insert(a.title);
+        }
+        std::set<std::size_t> st;
+        bool on_background = false;
+        for (auto [s, g] : hit_stages) {
+            if (defs[s].background) {
+                on_background = true;
+                continue;
             }
+            ++alerts_in[s][g];
+            st.insert(s);
+        }
+        if (!st.empty()) {
+            ++out.attributed;
             for (auto s : st) ++story_alerts[s];
+            continue;
+        }
+        if (on_background) {
+            ++out.background;
+            ++background[a.title.empty() ? "(untitled rule)" : a.title];
             continue;
         }
         // Near a story: its entities, in its span.
         bool near_any = false;
         for (std::size_t s = 0; s < n; ++s) {
             const auto& d = defs[s];
+            if (d.background) continue;
             bool in_time = a.first == k_no_time ||
                            (a.last >= d.first - k_margin && a.first <= d.last + k_margin);
             if (!in_time) continue;
@@ -373,6 +419,7 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
     }
 
     for (std::size_t s = 0; s < n; ++s) {
+        if (defs[s].background) continue;
         story_score sc;
         sc.id = defs[s].id;
         sc.title = defs[s].title;
@@ -393,18 +440,34 @@ result<evaluation> evaluate(const std::string& labels_json, const std::string& a
             sc.total.lines_hit += st.lines_hit;
             sc.stages.push_back(st);
         }
+        for (std::size_t gi = 0; gi < steps.size(); ++gi) {
+            if (steps[gi].story != s) continue;
+            step_score ss;
+            ss.id = steps[gi].id;
+            ss.stage = k_stage_names[steps[gi].stage];
+            ss.what = steps[gi].what;
+            ss.records = steps[gi].records;
+            ss.records_hit = step_records[gi].size();
+            ss.alerts = step_alerts[gi];
+            ss.rules.assign(step_rules[gi].begin(), step_rules[gi].end());
+            sc.steps.push_back(std::move(ss));
+        }
         sc.total.alerts = story_alerts[s];
         sc.total.near = story_near[s];
         out.stories.push_back(std::move(sc));
     }
-    std::vector<std::pair<std::string, std::size_t>> top(unrelated.begin(), unrelated.end());
-    std::stable_sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
-    if (top.size() > 8) top.resize(8);
-    out.top_unrelated = std::move(top);
+    auto top = [](const std::map<std::string, std::size_t>& m) {
+        std::vector<std::pair<std::string, std::size_t>> v(m.begin(), m.end());
+        std::stable_sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+        if (v.size() > 8) v.resize(8);
+        return v;
+    };
+    out.top_unrelated = top(unrelated);
+    out.top_background = top(background);
     return out;
 }
 
-std::string render_evaluation(const evaluation& ev) {
+std::string render_evaluation(const evaluation& ev, bool show_steps) {
     std::string o;
     char buf[256];
     auto ratio = [](std::size_t a, std::size_t b) -> std::string {
@@ -428,27 +491,40 @@ std::string render_evaluation(const evaluation& ev) {
         o += "\n  (" + s.id + ") " + s.title + "\n";
         for (const auto& st : s.stages) row(s.id, st);
         row(s.id, s.total);
+        if (show_steps) {
+            for (const auto& st : s.steps) {
+                std::snprintf(buf, sizeof buf, "      %-4s %-34s %5zu/%-5zu %s\n", st.records_hit ? "hit" : "-", st.id.c_str(),
+                              st.records_hit, st.records, st.what.c_str());
+                o += buf;
+                for (const auto& r : st.rules) o += "                by: " + r + "\n";
+            }
+        }
     }
     o += "\n";
     std::snprintf(buf, sizeof buf,
-                  "  %zu alert(s): %zu on labelled attack records, %zu near a story (its entities and time, unlabelled "
-                  "records), %zu unrelated",
-                  ev.alerts, ev.attributed, ev.near, ev.unrelated);
+                  "  %zu alert(s): %zu on the stories' records, %zu on background internet hostility (scanners, bots,\n"
+                  "  spam), %zu near a story (its entities and time, unlabelled records), %zu on benign activity",
+                  ev.alerts, ev.attributed, ev.background, ev.near, ev.unrelated);
     o += buf;
-    if (ev.unreadable) o += ", " + std::to_string(ev.unreadable) + " line(s) not alerts";
+    if (ev.incidents) o += "; " + std::to_string(ev.incidents) + " incident(s) not scored";
+    if (ev.unreadable) o += "; " + std::to_string(ev.unreadable) + " line(s) neither alerts nor incidents";
     o += ".\n";
     if (ev.alerts) {
-        std::snprintf(buf, sizeof buf, "  Precision over all alerts: %s.\n",
-                      ratio(ev.attributed, ev.alerts).c_str());
+        std::snprintf(buf, sizeof buf,
+                      "  Precision over all alerts: %s counting only the stories, %s counting background hostility as found.\n",
+                      ratio(ev.attributed, ev.alerts).c_str(), ratio(ev.attributed + ev.background, ev.alerts).c_str());
         o += buf;
     }
-    if (!ev.top_unrelated.empty()) {
-        o += "  Unrelated alerts by rule (benign noise, or attacks the labels do not cover):\n";
-        for (const auto& [t, c] : ev.top_unrelated) {
+    auto list = [&](const char* head, const std::vector<std::pair<std::string, std::size_t>>& v) {
+        if (v.empty()) return;
+        o += head;
+        for (const auto& [t, c] : v) {
             std::snprintf(buf, sizeof buf, "    %6zu  %s\n", c, t.c_str());
             o += buf;
         }
-    }
+    };
+    list("  Alerts on benign activity (false alarms), by rule:\n", ev.top_unrelated);
+    list("  Alerts on background internet hostility, by rule:\n", ev.top_background);
     o += "\n  PRECISION = alerts on labelled records / (those + NEAR alerts); RECALL = labelled steps with at least one\n"
          "  alert / labelled steps; EVIDENCE HIT = labelled records an alert points at. See docs/demo.md.\n";
     return o;

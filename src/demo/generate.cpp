@@ -32,6 +32,24 @@ void append_list(std::string& out, const std::vector<std::string>& v) {
     out += "]";
 }
 
+// Evidence grouped by file: parallel arrays of line numbers and byte offsets.
+void append_evidence(std::string& o, const std::vector<evidence_line>& evl) {
+    std::size_t i = 0;
+    bool first_file = true;
+    while (i < evl.size()) {
+        std::size_t j = i;
+        while (j < evl.size() && evl[j].file == evl[i].file) ++j;
+        if (!first_file) o += ",";
+        first_file = false;
+        o += "\n            {\"file\": " + js(evl[i].file) + ", \"lines\": [";
+        for (std::size_t q = i; q < j; ++q) o += (q > i ? "," : "") + std::to_string(evl[q].line);
+        o += "], \"offsets\": [";
+        for (std::size_t q = i; q < j; ++q) o += (q > i ? "," : "") + std::to_string(evl[q].offset);
+        o += "]}";
+        i = j;
+    }
+}
+
 std::string labels_json(const world& w, const generate_options& opts, const std::vector<story_meta>& stories,
                          const std::vector<generated_file>& files) {
     const auto& steps = w.out.steps();
@@ -98,21 +116,7 @@ std::string labels_json(const world& w, const generate_options& opts, const std:
                 }
                 o += ", \"first\": " + js(iso_utc(f, 6)) + ", \"last\": " + js(iso_utc(l, 6)) +
                      ", \"records\": " + std::to_string(evl.size()) + ",\n          \"evidence\": [";
-                // Grouped by file: parallel arrays of line numbers and byte offsets.
-                std::size_t i = 0;
-                bool first_file = true;
-                while (i < evl.size()) {
-                    std::size_t j = i;
-                    while (j < evl.size() && evl[j].file == evl[i].file) ++j;
-                    if (!first_file) o += ",";
-                    first_file = false;
-                    o += "\n            {\"file\": " + js(evl[i].file) + ", \"lines\": [";
-                    for (std::size_t q = i; q < j; ++q) o += (q > i ? "," : "") + std::to_string(evl[q].line);
-                    o += "], \"offsets\": [";
-                    for (std::size_t q = i; q < j; ++q) o += (q > i ? "," : "") + std::to_string(evl[q].offset);
-                    o += "]}";
-                    i = j;
-                }
+                append_evidence(o, evl);
                 o += "]}";
                 o += k + 1 < idx.size() ? ",\n" : "\n";
             }
@@ -121,7 +125,22 @@ std::string labels_json(const world& w, const generate_options& opts, const std:
         o += "\n     ]}";
         o += si + 1 < stories.size() ? ",\n" : "\n";
     }
-    o += "  ]\n}\n";
+    o += "  ],\n";
+    // Hostile but routine internet traffic (scanners, bots, spam): not a story, labelled so
+    // that alerts on it are not counted as false alarms on staff activity.
+    o += "  \"background\": [\n";
+    bool first_bg = true;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i].story != "background") continue;
+        if (!first_bg) o += ",\n";
+        first_bg = false;
+        o += "    {\"id\": " + js(steps[i].id) + ", \"what\": " + js(steps[i].what) + ", \"attack\": ";
+        append_list(o, steps[i].attack);
+        o += ", \"records\": " + std::to_string(ev[i].size()) + ",\n     \"evidence\": [";
+        append_evidence(o, ev[i]);
+        o += "]}";
+    }
+    o += "\n  ]\n}\n";
     return o;
 }
 

@@ -265,6 +265,12 @@ TEST_F(demo_fixture, labelled_evidence_is_where_the_labels_say) {
     }
     EXPECT_EQ(stories, 4u);
     EXPECT_GE(steps, 15u);
+    std::size_t bg = 0;
+    for (simdjson::dom::element b : simdjson::dom::array(root["background"].get_array().value())) {
+        (void)b;
+        ++bg;
+    }
+    EXPECT_GE(bg, 5u);
     EXPECT_GT(records, 1000u);
 }
 
@@ -432,15 +438,22 @@ TEST_F(demo_fixture, evaluate_scores_alerts_by_evidence_and_entities) {
         "{\"@timestamp\":\"" + first + "\",\"rule.id\":\"x3\",\"rule.name\":\"Odd logon\",\"rule.tags\":[\"attack.initial_access\"],"
         "\"user.name\":\"KAEDE\\\\" + victim + "\",\"event\":{\"log.file.path\":\"/elsewhere/logs/windows/DC01.ndjson\",\"log.file.line\":1}}\n"
         "{\"@timestamp\":\"2001-01-01T00:00:00Z\",\"rule.id\":\"x4\",\"rule.name\":\"Noise\",\"event\":{\"log.file.path\":\"x.log\",\"log.file.line\":2}}\n"
-        "{\"id\":\"inc1\",\"alerts\":[]}\n";
+        "{\"type\":\"incident\",\"id\":\"inc1\",\"alerts\":[]}\n"
+        "{\"id\":\"what\"}\n";
+    simdjson::dom::element bg = root["background"].at(0)["evidence"].at(0);
+    alerts += "{\"@timestamp\":\"" + first + "\",\"rule.name\":\"Scanner\",\"event\":{\"log.file.path\":\"" +
+              std::string(bg["file"].get_string().value()) + "\",\"log.file.line\":" +
+              std::to_string(bg["lines"].at(0).get_uint64().value()) + "}}\n";
     auto r = evaluate(*s_labels, alerts);
     ASSERT_TRUE(r.ok()) << r.err().message;
     const auto& ev = r.value();
-    EXPECT_EQ(ev.alerts, 4u);
+    EXPECT_EQ(ev.alerts, 5u);
+    EXPECT_EQ(ev.background, 1u);
     EXPECT_EQ(ev.attributed, 2u);
     EXPECT_EQ(ev.near, 1u);
     EXPECT_EQ(ev.unrelated, 1u);
     EXPECT_EQ(ev.unreadable, 1u);
+    EXPECT_EQ(ev.incidents, 1u);
     const story_score& sa = ev.stories[0];
     ASSERT_EQ(sa.id, "a");
     ASSERT_EQ(sa.stages[0].stage, "entry");
@@ -454,6 +467,16 @@ TEST_F(demo_fixture, evaluate_scores_alerts_by_evidence_and_entities) {
     EXPECT_EQ(sa.total.near, 1u);
     std::string table = render_evaluation(ev);
     EXPECT_NE(table.find("0.67"), std::string::npos) << table;
+    EXPECT_NE(table.find("Scanner"), std::string::npos) << table;
     EXPECT_NE(table.find("Noise"), std::string::npos) << table;
+    std::string detail = render_evaluation(ev, true);
+    EXPECT_NE(detail.find("a.entry.vpn_spray"), std::string::npos);
+    EXPECT_NE(detail.find("by: VPN spray"), std::string::npos) << detail;
+    ASSERT_FALSE(sa.steps.empty());
+    for (const auto& st : sa.steps)
+        if (st.id == "a.entry.vpn_spray") {
+            EXPECT_EQ(st.records_hit, 2u);
+            EXPECT_EQ(st.alerts, 2u);
+        }
     EXPECT_FALSE(evaluate("{}", "").ok());
 }
