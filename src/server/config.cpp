@@ -233,8 +233,9 @@ config parse(const YAML::Node& root, const std::string& base) {
             throw bad_config{"http: set a token of at least 16 characters (http.token, http.token_file or MIMAMORI_TOKEN)"};
     }
     if (auto d = root["detect"]) {
-        check_keys(d, "detect", {"enabled", "rules", "intel"});
+        check_keys(d, "detect", {"enabled", "builtin", "rules", "intel"});
         if (d["enabled"]) c.detect.enabled = d["enabled"].as<bool>();
+        if (d["builtin"]) c.detect.builtin = d["builtin"].as<bool>();
         if (d["rules"]) c.detect.rules = str_list(d["rules"], "detect.rules");
         if (d["intel"]) c.detect.intel = str_list(d["intel"], "detect.intel");
         for (auto& p : c.detect.rules) p = resolve(base, p);

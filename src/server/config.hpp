@@ -57,6 +57,7 @@ struct store_config {
 
 struct detect_config {
     bool enabled = true;
+    bool builtin = true;             ///< also the built-in rule pack (rules/)
     std::vector<std::string> rules;  ///< Sigma rule files or folders
     std::vector<std::string> intel;  ///< indicator lists (issue 5)
 };

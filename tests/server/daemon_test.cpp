@@ -296,3 +296,27 @@ TEST(daemon, status_command_reads_the_api) {
     while (std::size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
     EXPECT_EQ(WEXITSTATUS(::pclose(f)), 3);  // not running
 }
+
+TEST(daemon, sigma_alerts_are_stored_with_their_events) {
+    temp_dir d;
+    daemon_process p(d, base_config(d, "syslog:\n  - {protocol: tcp, listen: 127.0.0.1:0}\n"));
+    std::string data;
+    for (int i = 0; i < 10; ++i)
+        data += "<38>Mar  1 10:00:0" + std::to_string(i) +
+                " web01 sshd[1]: Failed password for root from 203.0.113.45 port 5555 ssh2\n";
+    ASSERT_TRUE(send_tcp(p.port("tcp"), data));
+    ASSERT_TRUE(wait_until([&] { return p.count("event.outcome:failure") == 10; })) << p.log();
+    EXPECT_GT(p.metric("mimamori_alerts_total"), 0);
+    EXPECT_EQ(p.terminate(), 0);
+    auto s = mimamori::store::open_sqlite({.path = d / "m.db", .read_only = true});
+    ASSERT_TRUE(s.ok());
+    // Every alert points at a stored event that is one of the failures.
+    auto q = s.value()->select("SELECT a.rule_name, e.event_outcome FROM alerts a JOIN events e ON e.id = CAST(a.event_ids AS INTEGER)", {});
+    ASSERT_TRUE(q.ok()) << q.err().message;
+    ASSERT_FALSE(q.value().rows.empty());
+    for (const auto& r : q.value().rows) EXPECT_EQ(std::get<std::string>(r.values[1]), "failure");
+    auto v = s.value()->verify();
+    ASSERT_TRUE(v.ok());
+    EXPECT_TRUE(v.value().ok);
+    EXPECT_GT(v.value().alerts, 0u);
+}
