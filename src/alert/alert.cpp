@@ -177,6 +177,7 @@ void fill_entities(entities& e, const event_batch& b, const event& ev) {
     set_slot(e, k_src, b.get(ev, f::source_ip));
     set_slot(e, k_dst, b.get(ev, f::destination_ip));
     set_slot(e, k_user, b.get(ev, f::user_name));
+    set_slot(e, k_user, b.get(ev, f::user_target_name));  // the account created / added to a group
     set_slot(e, k_host, b.get(ev, f::host_name));
     set_slot(e, k_domain, b.get(ev, f::destination_domain));
     set_slot(e, k_domain, b.get(ev, f::dns_question_name));

@@ -131,8 +131,15 @@ std::vector<std::string> link_keys(const alert& a) {
     if (linkable(a.ent.user)) k.push_back("user:" + a.ent.user);
     if (linkable(a.ent.domain)) k.push_back("domain:" + a.ent.domain);
     // The target of an inbound attack is not the attacker's identity: entry alerts do not link
-    // by host (else every brute force on one server would be one incident).
-    if (a.rule.stg != stage::entry && linkable(a.ent.host)) k.push_back("host:" + a.ent.host);
+    // by host (else every brute force on one server would be one incident) - unless the entry
+    // succeeded (valid account / initial access with a user): then that host is the foothold
+    // and what happens on it next belongs to the same story.
+    bool got_in = false;
+    for (const auto& t : a.rule.tags)
+        got_in |= t == "attack.t1078" || t.rfind("attack.t1078.", 0) == 0 || t == "attack.initial-access" ||
+                  t == "attack.initial_access";
+    got_in &= !a.ent.user.empty();
+    if ((a.rule.stg != stage::entry || got_in) && linkable(a.ent.host)) k.push_back("host:" + a.ent.host);
     return k;
 }
 
@@ -204,7 +211,9 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
         inc.stages.assign(stages.begin(), stages.end());
         // Risk per entity: level weights, more for bigger alerts, halved every half-life before
         // the incident's last activity.
-        std::map<std::string, double> risk;
+        // Several rules often see the same activity (a brute force is also a spray): an entity's
+        // score is its strongest alert plus 30 % of the second and 10 % of the rest, not a sum.
+        std::map<std::string, std::vector<double>> scores;
         for (std::size_t i : members) {
             const alert& a = alerts[i];
             const double age = static_cast<double>(inc.last - a.last);
@@ -212,9 +221,14 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
             const double score = level_weight(a.rule.lvl) *
                                  (1 + 0.25 * std::log10(static_cast<double>(std::max<std::uint64_t>(a.count, 1)))) * decay;
             for (const std::string* v : {&a.ent.src_ip, &a.ent.user, &a.ent.host, &a.ent.dst_ip, &a.ent.domain})
-                if (linkable(*v)) risk[*v] += score;
+                if (linkable(*v)) scores[*v].push_back(score);
         }
-        for (auto& [k, v] : risk) inc.entity_risk.emplace_back(k, std::round(v * 10) / 10);
+        for (auto& [k, list] : scores) {
+            std::sort(list.rbegin(), list.rend());
+            double v = 0;
+            for (std::size_t j = 0; j < list.size(); ++j) v += list[j] * (j == 0 ? 1.0 : j == 1 ? 0.3 : 0.1);
+            inc.entity_risk.emplace_back(k, std::round(v * 10) / 10);
+        }
         std::sort(inc.entity_risk.begin(), inc.entity_risk.end(),
                   [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
         const double top = inc.entity_risk.empty() ? level_weight(inc.max_level) : inc.entity_risk.front().second;
@@ -223,20 +237,45 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
         // Identity: hash of the first alert's id (stable for the same input).
         inc.id = "I-" + alerts[members.front()].id.substr(2);
         // Story.
-        const std::string who = inc.entity_risk.empty() ? std::string() : inc.entity_risk.front().first;
+        // Name the incident after the attacker when an entry alert knows one, else the entity at
+        // the highest risk.
+        std::string attacker;
+        for (std::size_t i : members)
+            if (alerts[i].rule.stg == stage::entry && !alerts[i].ent.src_ip.empty()) {
+                attacker = alerts[i].ent.src_ip;
+                break;
+            }
+        const std::string who = !attacker.empty() ? attacker
+                                : inc.entity_risk.empty() ? std::string() : inc.entity_risk.front().first;
         std::string path_en, path_ja;
         for (std::size_t k = 0; k < inc.stages.size(); ++k) {
             path_en += (k ? " → " : "") + std::string(stage_name(inc.stages[k]));
             path_ja += (k ? " → " : "") + std::string(stage_ja(inc.stages[k]));
         }
-        inc.title_en = (who.empty() ? std::string("Activity") : "Activity involving " + who) +
+        inc.title_en = (!attacker.empty() ? "Attack from " + who
+                        : who.empty()     ? std::string("Activity")
+                                          : "Activity involving " + who) +
                        (path_en.empty() ? "" : " (" + path_en + ")");
-        inc.title_ja = (who.empty() ? std::string("一連の活動") : who + " に関わる一連の活動") +
+        inc.title_ja = (!attacker.empty() ? who + " からの攻撃"
+                        : who.empty()     ? std::string("一連の活動")
+                                          : who + " に関わる一連の活動") +
                        (path_ja.empty() ? "" : "（" + path_ja + "）");
+        // One sentence per rule (the first alert of it tells the story; repeats are counted).
+        std::vector<std::size_t> firsts;
+        std::map<std::string, std::size_t> repeats;
+        for (std::size_t i : members) {
+            const std::string key = alerts[i].rule.id.empty() ? alerts[i].rule.title : alerts[i].rule.id;
+            if (repeats[key]++ == 0) firsts.push_back(i);
+        }
         const std::size_t k_max = 6;
-        for (std::size_t k = 0; k < members.size() && k < k_max; ++k) {
-            const alert& a = alerts[members[k]];
+        for (std::size_t k = 0; k < firsts.size() && k < k_max; ++k) {
+            const alert& a = alerts[firsts[k]];
             std::string en = alert_sentence(a, false), ja = alert_sentence(a, true);
+            const std::size_t n = repeats[a.rule.id.empty() ? a.rule.title : a.rule.id];
+            if (n > 1) {
+                en += " (" + std::to_string(n) + " times)";
+                ja += "（" + std::to_string(n) + " 回）";
+            }
             if (k == 0) {
                 inc.summary_en = en;
                 inc.summary_ja = ja;
@@ -245,9 +284,9 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
                 inc.summary_ja += "。その後、" + ja;
             }
         }
-        if (members.size() > k_max) {
-            inc.summary_en += "; and " + std::to_string(members.size() - k_max) + " more alert(s)";
-            inc.summary_ja += "。ほかに " + std::to_string(members.size() - k_max) + " 件のアラートがあります";
+        if (firsts.size() > k_max) {
+            inc.summary_en += "; and " + std::to_string(firsts.size() - k_max) + " more kind(s) of alert";
+            inc.summary_ja += "。ほかに " + std::to_string(firsts.size() - k_max) + " 種類のアラートがあります";
         }
         if (!inc.summary_en.empty()) inc.summary_en += ".";
         if (!inc.summary_ja.empty()) inc.summary_ja += "。";
@@ -387,7 +426,8 @@ void write_incident_json(const incident& inc, const std::vector<alert>& alerts, 
 void render_text(const std::vector<incident>& incidents, const std::vector<alert>& alerts, bool ja,
                  std::string& out) {
     char buf[512];
-    auto t = [](timestamp_ns ts) { return ts == k_no_time ? std::string("-") : format_rfc3339(ts); };
+    // Whole seconds are enough to read; JSON keeps full precision.
+    auto t = [](timestamp_ns ts) { return ts == k_no_time ? std::string("-") : format_rfc3339(ts - ts % 1'000'000'000); };
     out += ja ? "インシデント (" : "Incidents (";
     out += std::to_string(incidents.size()) + ")\n";
     if (incidents.empty()) out += ja ? "  なし\n" : "  none\n";
@@ -422,13 +462,13 @@ void render_text(const std::vector<incident>& incidents, const std::vector<alert
         out += ja ? "  なし\n" : "  none\n";
         return;
     }
-    std::snprintf(buf, sizeof buf, "  %-14s %-13s %-8s %-24s %8s  %s\n", "id", "level", "stage", "first", "count", "rule / entities");
+    std::snprintf(buf, sizeof buf, "  %-14s %-13s %-8s %-20s %8s  %s\n", "id", "level", "stage", "first", "count", "rule / entities");
     out += buf;
     for (const alert& a : alerts) {
         std::string ents;
         for (const auto* v : {&a.ent.src_ip, &a.ent.user, &a.ent.host, &a.ent.dst_ip, &a.ent.domain})
             if (!v->empty()) ents += (ents.empty() ? "" : " ") + *v;
-        std::snprintf(buf, sizeof buf, "  %-14s %-13s %-8s %-24s %8s  %s  [%s]\n", a.id.c_str(),
+        std::snprintf(buf, sizeof buf, "  %-14s %-13s %-8s %-20s %8s  %s  [%s]\n", a.id.c_str(),
                       std::string(level_name(a.rule.lvl)).c_str(), std::string(stage_name(a.rule.stg)).c_str(),
                       t(a.first).c_str(), with_commas(a.count).c_str(), a.rule.title.c_str(), ents.c_str());
         out += buf;

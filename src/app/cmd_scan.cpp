@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "alert/pipeline.hpp"
 #include "app/cli.hpp"
 #include "core/time.hpp"
 #include "detect/alert.hpp"
@@ -27,6 +28,12 @@ struct scan_args {
     bool no_builtin = false;
     bool json = false;               // alerts as NDJSON on stdout
     std::string cache_dir;
+    // Correlation, threat intelligence, alerts and incidents (src/alert/pipeline.hpp).
+    std::vector<std::string> intel;  // --intel LIST (repeatable)
+    std::string alert_config;        // --alert-config FILE (suppressions, windows)
+    std::string state;               // --state FILE (correlation state kept across runs)
+    std::string lang = "en";         // --lang en|ja for summaries
+    bool raw_matches = false;        // --matches: every rule match instead of alerts/incidents
 };
 
 // The alert table: time, level, rule, host, user and the fields the rule looked at.
@@ -131,6 +138,36 @@ int run_scan(const scan_args& a) {
                       << " rule document(s) could not be loaded; `mimamori rules check` says why\n";
         scratch = eng->rules->make_scratch();
     }
+    // After the single-event rules: correlation, threat intelligence, alerts, incidents.
+    std::unique_ptr<alert::pipeline> pipe;
+    if ((eng || !a.intel.empty()) && !a.raw_matches) {
+        alert::pipeline_options po;
+        const std::string data = detect::default_data_dir();
+        if (!a.no_builtin) po.rule_paths.push_back(data + "/rules");
+        for (const auto& r : a.rules) po.rule_paths.push_back(r);
+        po.metadata_paths.push_back(data + "/mappings/alert/builtin.yml");
+        for (const auto& i : a.intel) po.intel.push_back(intel::source{i, "", intel::list_format::automatic});
+        po.alert_config = a.alert_config;
+        po.state_file = a.state;
+        // A scan reads file after file: hold correlation input until the end and process it in
+        // time order (bounded by the state memory cap).
+        po.corr.lateness = correlate::options::k_unbounded;
+        auto p = alert::pipeline::create(po);
+        if (!p) {
+            std::cerr << "mimamori scan: " << p.err().message << "\n";
+            return 2;
+        }
+        pipe = std::move(p.value());
+        if (eng) {
+            std::vector<alert::base_rule> base;
+            for (const auto& r : eng->rules->rules())
+                base.push_back({r.doc->id, r.doc->name, r.doc->title, r.doc->level, r.doc->tags});
+            pipe->set_base_rules(std::move(base));
+        }
+        if (!a.quiet)
+            for (const auto& pr : pipe->stats().problems) std::cerr << "mimamori scan: " << pr << "\n";
+    }
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> match_pairs;
     if (a.json && a.events_out == "-") {
         std::cerr << "mimamori scan: --json and --events - both want stdout; write events to a file\n";
         return 2;
@@ -141,7 +178,16 @@ int run_scan(const scan_args& a) {
     std::uint64_t alert_count = 0;
     std::string line;
     auto sink = [&](event_batch& b) {
-        if (eng) {
+        if (pipe) {
+            match_pairs.clear();
+            if (eng) {
+                matches.clear();
+                eng->rules->match(b, *scratch, matches);
+                for (const auto& m : matches) match_pairs.emplace_back(m.rule, m.event);
+                alert_count += matches.size();
+            }
+            pipe->on_batch(b, match_pairs);
+        } else if (eng) {
             matches.clear();
             eng->rules->match(b, *scratch, matches);
             for (const auto& m : matches) {
@@ -175,14 +221,49 @@ int run_scan(const scan_args& a) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (events) events->flush();
     std::ostream& human = (a.events_out == "-" || a.json) ? std::cerr : std::cout;
-    if (eng && !a.json) print_alerts(alerts, std::cout);
+    if (pipe) {
+        auto fin = pipe->finish();
+        if (!fin) std::cerr << "mimamori scan: " << fin.err().message << "\n";
+        // The story first (incidents), then the alerts; --json: one NDJSON line each, typed.
+        std::string out;
+        if (a.json) {
+            for (const auto& inc : pipe->incidents()) {
+                std::string j;
+                alert::write_incident_json(inc, pipe->alerts(), j);
+                out += "{\"type\":\"incident\"," + j.substr(1) + "\n";
+            }
+            for (const auto& al : pipe->alerts()) {
+                std::string j;
+                alert::write_alert_json(al, j);
+                out += "{\"type\":\"alert\"," + j.substr(1) + "\n";
+            }
+        } else {
+            alert::render_text(pipe->incidents(), pipe->alerts(), a.lang == "ja", out);
+            out += "\n";
+        }
+        std::cout << out;
+    } else if (eng && !a.json) {
+        print_alerts(alerts, std::cout);
+    }
     if (!a.quiet) {
         print_summary(st, secs, human);
         if (eng) {
             char buf[160];
             std::snprintf(buf, sizeof buf, "%.2f s to load, %.2f s to compile", eng->load_seconds, eng->compile_seconds);
             human << "\nDetection: " << with_commas(eng->loaded.rules.size()) << " Sigma rule(s) (" << buf << "), "
-                  << with_commas(alert_count) << " alert(s)\n";
+                  << with_commas(alert_count) << (pipe ? " rule match(es)\n" : " alert(s)\n");
+        }
+        if (pipe) {
+            const auto ps = pipe->stats();
+            std::uint64_t evicted = 0;
+            for (const auto& r : ps.corr.rules) evicted += r.evicted;
+            human << "Correlation: " << with_commas(ps.correlations) << " rule(s), " << with_commas(ps.correlation_hits)
+                  << " hit(s), " << with_commas(ps.corr.bytes / 1024) << " KiB of state, " << with_commas(evicted)
+                  << " group(s) evicted under the memory cap";
+            if (ps.indicators) human << "; threat intelligence: " << with_commas(ps.indicators) << " indicator(s), "
+                                     << with_commas(ps.intel_hits) << " hit(s)";
+            human << "\nResult: " << with_commas(pipe->alerts().size()) << " alert(s) in "
+                  << with_commas(pipe->incidents().size()) << " incident(s)\n";
         }
     }
     return 0;
@@ -203,7 +284,12 @@ void add_scan_command(CLI::App& app) {
     cmd->add_flag("-q,--quiet", a->quiet, "Print no summary");
     cmd->add_option("--rules", a->rules, "Also run the Sigma rules in this file or folder (repeatable)");
     cmd->add_flag("--no-builtin-rules", a->no_builtin, "Run only the rules given with --rules");
-    cmd->add_flag("--json", a->json, "Print alerts as NDJSON on stdout (rule, level, tags, log source, event)");
+    cmd->add_flag("--json", a->json, "Print incidents, then alerts, as NDJSON on stdout (\"type\": incident | alert)");
+    cmd->add_option("--intel", a->intel, "Threat-intelligence list: text, CSV, STIX 2.1 bundle or MISP JSON (repeatable)");
+    cmd->add_option("--alert-config", a->alert_config, "YAML with suppressions and dedup/suppress windows");
+    cmd->add_option("--state", a->state, "Keep correlation state in FILE: restored at start, saved at the end");
+    cmd->add_option("--lang", a->lang, "Language of incident summaries and advice: en or ja")->check(CLI::IsMember({"en", "ja"}));
+    cmd->add_flag("--matches", a->raw_matches, "Print every single rule match (no correlation, alerts or incidents)");
     cmd->add_option("--cache-dir", a->cache_dir, "Where compiled rules are cached (default ~/.cache/mimamori; - for none)");
     cmd->callback([a] {
         int rc = run_scan(*a);
