@@ -33,7 +33,7 @@ for line in open(sys.argv[1]):
     except ValueError:
         continue
     ev = a.get("event") or {}
-    ip = ev.get("source.ip") or a.get("source.ip")
+    ip = ev.get("source.ip") or a.get("source.ip") or (a.get("entities") or {}).get("source.ip")
     if ip:
         ips.add(ip)
 print("\n".join(sorted(ips)))
