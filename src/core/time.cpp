@@ -107,6 +107,8 @@ bool parse_rfc3339(std::string_view s, timestamp_ns& out, std::int32_t default_o
         (s[10] != 'T' && s[10] != ' ' && s[10] != 't') || s[13] != ':' || s[16] != ':')
         return false;
     c.year = static_cast<int>(y);
+    // int64 nanoseconds span 1677-09-21 .. 2262-04-11; refuse what cannot be represented.
+    if (c.year < 1678 || c.year > 2261) return false;
     if (!digits(s, 5, 2, c.month) || !digits(s, 8, 2, c.day) || !digits(s, 11, 2, c.hour) ||
         !digits(s, 14, 2, c.minute) || !digits(s, 17, 2, c.second))
         return false;

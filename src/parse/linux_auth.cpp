@@ -123,7 +123,7 @@ bool user_from(sv s, sv& user, sv& ip, sv& port, sv& rest) {
 void add_user(event_batch& b, sv user) { add_if(b, f::user_name, user); }
 
 void add_addr(event_batch& b, sv ip, sv port) {
-    if (txt::looks_ip(ip)) b.add(f::source_ip, ip);
+    if (txt::looks_ip(ip)) b.add(f::source_ip, unmap_ipv4(ip));
     add_source_port(b, port);
 }
 
@@ -297,7 +297,7 @@ void sshd_body(sv m, event_batch& b) {
                 sv a = txt::take_until(m, ' ');
                 if (!txt::looks_ip(a) || !consume(m, "maps to ")) return;
                 mark(b, k_cat_network, "ssh_reverse_mapping_failed", k_unknown);
-                b.add(f::source_ip, a);
+                b.add(f::source_ip, unmap_ipv4(a));
                 sv host = m.substr(0, m.find(','));
                 add_if(b, f::source_domain, host);
                 return;
@@ -512,7 +512,7 @@ void sshd_body(sv m, event_batch& b) {
                 sv a = txt::take_until(m, ']');
                 if (!txt::looks_ip(a)) return;
                 mark(b, k_cat_network, "ssh_reverse_mapping_failed", k_unknown);
-                b.add(f::source_ip, a);
+                b.add(f::source_ip, unmap_ipv4(a));
                 add_if(b, f::source_domain, host);
                 return;
             }
@@ -523,7 +523,7 @@ void sshd_body(sv m, event_batch& b) {
                 sv a = m.substr(open + 2, m.size() - open - 3);
                 if (!txt::looks_ip(a)) return;
                 mark(b, k_cat_network, "ssh_refused_connect", k_failure);
-                b.add(f::source_ip, a);
+                b.add(f::source_ip, unmap_ipv4(a));
                 sv host = m.substr(0, open);
                 if (host != a && !host.empty() && host.find(' ') == sv::npos)
                     b.add(f::source_domain, host);
@@ -561,7 +561,7 @@ void sshd_body(sv m, event_batch& b) {
                 sv a = r.substr(0, r.find_first_of("/ "));
                 if (!txt::looks_ip(a)) return;
                 mark(b, k_cat_network, "ssh_penalty", k_failure);
-                b.add(f::source_ip, a);
+                b.add(f::source_ip, unmap_ipv4(a));
                 std::size_t why = m.find("reason: ");
                 if (why != sv::npos) add_if(b, f::event_reason, m.substr(why + 8));
             }
@@ -623,7 +623,7 @@ void sshd_body(sv m, event_batch& b) {
                 sv a = txt::take_until(r, ']');
                 if (!txt::looks_ip(a)) return;
                 mark(b, k_cat_network, "ssh_connection_dropped", k_failure);
-                b.add(f::source_ip, a);
+                b.add(f::source_ip, unmap_ipv4(a));
                 if (consume(r, ":")) add_source_port(b, txt::take_digits(r));
                 std::size_t past = m.rfind(" past ");
                 if (past != sv::npos) add_if(b, f::event_reason, m.substr(past + 1));

@@ -127,6 +127,14 @@ bool is_ipv6(std::string_view s) {
 
 bool is_ip(std::string_view s) { return is_ipv4(s) || is_ipv6(s); }
 
+std::string_view unmap_ipv4(std::string_view s) {
+    constexpr std::string_view k_prefix = "::ffff:";
+    if (s.size() > k_prefix.size() && (s.compare(0, 7, k_prefix) == 0 || s.compare(0, 7, "::FFFF:") == 0) &&
+        is_ipv4(s.substr(k_prefix.size())))
+        return s.substr(k_prefix.size());
+    return s;
+}
+
 bool is_uint_in(std::string_view s, std::uint64_t lo, std::uint64_t hi) {
     if (s.empty() || s.size() > 19) return false;
     std::uint64_t v = 0;

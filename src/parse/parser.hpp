@@ -111,6 +111,9 @@ private:
 bool is_ip(std::string_view s);
 bool is_ipv4(std::string_view s);
 bool is_ipv6(std::string_view s);
+/// "::ffff:1.2.3.4" (an IPv4 address mapped into IPv6, as dual-stack daemons print it) →
+/// "1.2.3.4"; anything else unchanged. A view into s: no copy.
+std::string_view unmap_ipv4(std::string_view s);
 /// True when s is a decimal integer within [lo, hi].
 bool is_uint_in(std::string_view s, std::uint64_t lo, std::uint64_t hi);
 /// Leading/trailing spaces and tabs removed.

@@ -25,6 +25,8 @@ TEST(time, rfc3339) {
     EXPECT_FALSE(parse_rfc3339("2024-13-01T12:00:05Z", t));
     EXPECT_FALSE(parse_rfc3339("2024-03-01T12:00:05Zjunk", t));
     EXPECT_FALSE(parse_rfc3339("yesterday", t));
+    EXPECT_FALSE(parse_rfc3339("5534-01-01T00:00:00Z", t));  // beyond int64 nanoseconds
+    EXPECT_FALSE(parse_rfc3339("1500-01-01T00:00:00Z", t));
 }
 
 TEST(time, months) {
