@@ -383,9 +383,9 @@ void backups(world& w, int day) {
     fs.dstport = 443;
     fs.app = "Amazon.AWS";
     fs.duration = full ? r.range(5400, 9000) : r.range(300, 1800);
-    fs.sentbyte = full ? static_cast<std::uint64_t>(r.range(38000, 46000)) * 1000000ULL
-                       : static_cast<std::uint64_t>(r.range(900, 6000)) * 1000000ULL;
-    fs.rcvdbyte = fs.sentbyte / 200;
+    fs.sentbyte = (full ? static_cast<std::uint64_t>(r.range(38000, 46000)) : static_cast<std::uint64_t>(r.range(900, 6000))) *
+                      1000000ULL + r.below(1000000);
+    fs.rcvdbyte = fs.sentbyte / 200 + r.below(100000);
     w.geo_of(fs.dstip, "Japan", "JP", "s3.ap-northeast-1.amazonaws.com");
     w.fgt_traffic(up + fs.duration * k_us, fs);
     std::string ident = "{\"type\":\"IAMUser\",\"principalId\":\"AIDAQ3EGZ7NASBACKUP01\",\"arn\":\"arn:aws:iam::" + w.aws_account +
@@ -552,7 +552,7 @@ void internet_noise(world& w, int day) {
             w.syslog(auth, t + r.range(2600000, 3000000), "web01", tag,
                      std::string("Connection closed by ") + (user == "root" ? "authenticating user root " : "invalid user " + user + " ") +
                          ip + " port " + p + " [preauth]", bg_ssh);
-            t += r.range(2, 12) * k_us;
+            t += r.range(2, 12) * k_us + static_cast<usec>(r.below(1000000));
         }
     }
     // Port scans dropped by web01's iptables, and by the FortiGate's local-in policy.
@@ -631,12 +631,12 @@ void internet_noise(world& w, int day) {
         int tries = static_cast<int>(r.range(2, 12));
         for (int k = 0; k < tries; ++k) {
             std::string tag = "postfix/submission/smtpd[" + std::to_string(w.next_pid("mail01")) + "]";
+            usec f = t + r.range(900000, 2600000);
             w.syslog(mail, t, "mail01", tag, "connect from unknown[" + ip + "]", bg_sasl);
-            w.syslog(mail, t + 1500000, "mail01", tag,
-                     "warning: unknown[" + ip + "]: SASL LOGIN authentication failed: UGFzc3dvcmQ6", bg_sasl);
-            w.syslog(mail, t + 1600000, "mail01", tag, "lost connection after AUTH from unknown[" + ip + "]", bg_sasl);
-            w.syslog(mail, t + 1700000, "mail01", tag, "disconnect from unknown[" + ip + "] ehlo=1 auth=0/1 commands=1/2", bg_sasl);
-            t += r.range(5, 40) * k_us;
+            w.syslog(mail, f, "mail01", tag, "warning: unknown[" + ip + "]: SASL LOGIN authentication failed: UGFzc3dvcmQ6", bg_sasl);
+            w.syslog(mail, f + r.range(20000, 200000), "mail01", tag, "lost connection after AUTH from unknown[" + ip + "]", bg_sasl);
+            w.syslog(mail, f + r.range(200001, 300000), "mail01", tag, "disconnect from unknown[" + ip + "] ehlo=1 auth=0/1 commands=1/2", bg_sasl);
+            t += r.range(5, 40) * k_us + static_cast<usec>(r.below(1000000));
         }
     }
     if (w.cal[static_cast<std::size_t>(day)].workday) {

@@ -512,7 +512,7 @@ story_meta story_b(world& w) {
             std::sort(to_list.begin(), to_list.end());
             to_list.erase(std::unique(to_list.begin(), to_list.end()), to_list.end());
             w.mail_out(m_t, v.account, w.fqdn(v.pc), v.ip, v.email, to_list, static_cast<std::uint64_t>(r.range(9000, 14000)), r, s_spam, 220);
-            m_t += r.range(20, 70) * k_us;
+            m_t += r.range(20, 70) * k_us + static_cast<usec>(r.below(1000000));
         }
     }
     m.notes = {"No badge anomaly: the victim is at work. The C2 traffic is small, regular and only during working hours."};

@@ -43,6 +43,14 @@ world::world(std::uint64_t s, date start, int n) : seed(s), days(n), m_pid_rng(d
 }
 
 usec world::at(int day, int hour, int minute, int second, std::int64_t micros) const {
+    if (micros == 0) {
+        // Real clocks do not tick on whole seconds: a fraction fixed by the arguments (so the
+        // same call gives the same instant), spread like random.
+        std::uint64_t h = (static_cast<std::uint64_t>(day + 1000) * 0x9E3779B97F4A7C15ULL) ^
+                          (static_cast<std::uint64_t>(hour * 3600 + minute * 60 + second + 1) * 0xC2B2AE3D27D4EB4FULL);
+        h ^= h >> 29;
+        micros = static_cast<std::int64_t>(h % 1000000);
+    }
     usec base = day >= 0 && day < days ? cal[static_cast<std::size_t>(day)].midnight
                                        : cal[0].midnight + static_cast<usec>(day) * 86400 * k_us;
     return base + (static_cast<usec>(hour) * 3600 + minute * 60 + second) * k_us + micros;
