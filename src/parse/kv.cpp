@@ -305,6 +305,36 @@ const special_keys& keys() {
     return k;
 }
 
+/// What emit_pairs does with a key beyond storing it (computed once per distinct key).
+enum key_role : std::uint8_t {
+    r_none, r_date, r_time, r_tz, r_eventtime, r_generic_time, r_logid, r_device, r_type,
+    r_subtype, r_action, r_status, r_logdesc, r_msg, r_log_type, r_log_component,
+    r_log_subtype, r_sub, r_name
+};
+std::uint8_t role_of(field_id id) {
+    const special_keys& k = keys();
+    if (id == k.date) return r_date;
+    if (id == k.time) return r_time;
+    if (id == k.tz) return r_tz;
+    if (id == k.eventtime) return r_eventtime;
+    if (id == k.timestamp || id == k.ts || id == k.t || id == k.at_timestamp || id == k.itime)
+        return r_generic_time;
+    if (id == k.logid) return r_logid;
+    if (id == k.devid || id == k.devname || id == k.vd || id == k.logver) return r_device;
+    if (id == k.type) return r_type;
+    if (id == k.subtype) return r_subtype;
+    if (id == k.action || id == k.fw_action) return r_action;
+    if (id == k.status || id == k.result) return r_status;
+    if (id == k.logdesc) return r_logdesc;
+    if (id == k.msg) return r_msg;
+    if (id == k.log_type) return r_log_type;
+    if (id == k.log_component) return r_log_component;
+    if (id == k.log_subtype) return r_log_subtype;
+    if (id == k.sub) return r_sub;
+    if (id == k.name) return r_name;
+    return r_none;
+}
+
 struct seen_values {
     sv date, time, tz, eventtime, generic_time, type, subtype, action, status, logdesc, msg,
         log_component, log_subtype, sub, name;
@@ -415,11 +445,10 @@ bool plausible(const std::vector<kv_pair>& pairs, std::size_t strays, std::size_
 /// Emit the pairs (already validated). `have_time`: the event already has a reliable time.
 void emit_pairs(kv_state& st, const context& ctx, event_batch& batch, event& e,
                 bool have_envelope_time, bool add_message) {
-    const special_keys& k = keys();
     seen_values s;
     for (const kv_pair& p : st.pairs) {
         if (p.value.empty()) continue;
-        resolved_key r = resolve_key(st.cache, ctx.opts, kv_family::kv, p.key);
+        resolved_key r = resolve_key(st.cache, ctx.opts, kv_family::kv, p.key, role_of);
         sv v = p.escaped ? unescape_quoted(batch, p.value) : p.value;
         add_native(batch, r, v);
         if (r.target.id != k_no_field) {
@@ -430,29 +459,35 @@ void emit_pairs(kv_state& st, const context& ctx, event_batch& batch, event& e,
                 else if (r.target.id == f::destination_ip) s.dst = true;
             }
         }
-        field_id id = r.id;
-        if (id == k.date) s.date = v;
-        else if (id == k.time) {
-            s.time = v;
-            if (v.size() > 8) s.generic_time = v;  // SonicWall time="2019-05-10 11:50:48 UTC"
-        } else if (id == k.tz) s.tz = v;
-        else if (id == k.eventtime) s.eventtime = v;
-        else if (id == k.timestamp || id == k.ts || id == k.t || id == k.at_timestamp || id == k.itime) {
-            if (s.generic_time.empty()) s.generic_time = v;
-        } else if (id == k.logid) s.logid = true;
-        else if (id == k.devid || id == k.devname || id == k.vd || id == k.logver) s.device = true;
-        else if (id == k.type) s.type = v;
-        else if (id == k.subtype) s.subtype = v;
-        else if (id == k.action || id == k.fw_action) s.action = v;
-        else if (id == k.status || id == k.result) s.status = v;
-        else if (id == k.logdesc) s.logdesc = v;
-        else if (id == k.msg) s.msg = v;
-        else if (id == k.log_type) {
-            if (iequals(v, "firewall")) s.type = "traffic";  // Sophos XG
-        } else if (id == k.log_component) s.log_component = v;
-        else if (id == k.log_subtype) s.log_subtype = v;
-        else if (id == k.sub) s.sub = v;
-        else if (id == k.name) s.name = v;
+        switch (r.role) {
+            case r_none: break;
+            case r_date: s.date = v; break;
+            case r_time:
+                s.time = v;
+                if (v.size() > 8) s.generic_time = v;  // SonicWall time="2019-05-10 11:50:48 UTC"
+                break;
+            case r_tz: s.tz = v; break;
+            case r_eventtime: s.eventtime = v; break;
+            case r_generic_time:
+                if (s.generic_time.empty()) s.generic_time = v;
+                break;
+            case r_logid: s.logid = true; break;
+            case r_device: s.device = true; break;
+            case r_type: s.type = v; break;
+            case r_subtype: s.subtype = v; break;
+            case r_action: s.action = v; break;
+            case r_status: s.status = v; break;
+            case r_logdesc: s.logdesc = v; break;
+            case r_msg: s.msg = v; break;
+            case r_log_type:
+                if (iequals(v, "firewall")) s.type = "traffic";  // Sophos XG
+                break;
+            case r_log_component: s.log_component = v; break;
+            case r_log_subtype: s.log_subtype = v; break;
+            case r_sub: s.sub = v; break;
+            case r_name: s.name = v; break;
+            default: break;
+        }
     }
     finish(batch, e, s, ctx, have_envelope_time);
 }

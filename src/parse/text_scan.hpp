@@ -573,20 +573,25 @@ field_id intern_bounded(sv name);
 struct key_info {
     ecs_target target;                       ///< its ECS mapping, if any
     value_check native = value_check::none;  ///< check on the native value (native_check_for)
+    std::uint8_t role = 0;                   ///< what the parser does with it (parser-defined)
 };
 struct resolved_key {
     field_id id = k_no_field;  ///< the native field (k_no_field past intern_bounded's bound)
     ecs_target target;
     value_check native = value_check::none;
+    std::uint8_t role = 0;
 };
+/// `role_of` (optional) classifies a key once, when it is first seen.
 inline resolved_key resolve_key(key_cache<key_info>& cache, const options* opts, kv_family fam,
-                                sv key) {
-    if (const auto* hit = cache.find(key)) return {hit->id, hit->payload.target, hit->payload.native};
+                                sv key, std::uint8_t (*role_of)(field_id) = nullptr) {
+    if (const auto* hit = cache.find(key))
+        return {hit->id, hit->payload.target, hit->payload.native, hit->payload.role};
     field_id id = intern_bounded(key);
     ecs_target t = kv_target(opts, fam, key);
     value_check nc = id == k_no_field ? value_check::none : native_check_for(key, id);
-    if (id != k_no_field) cache.insert(field_name(id), id, key_info{t, nc});
-    return {id, t, nc};
+    std::uint8_t role = role_of && id != k_no_field ? role_of(id) : 0;
+    if (id != k_no_field) cache.insert(field_name(id), id, key_info{t, nc, role});
+    return {id, t, nc, role};
 }
 /// Store a record's own key=value under the key's name (checked when the name promises a shape).
 inline void add_native(event_batch& batch, const resolved_key& r, sv v) {
