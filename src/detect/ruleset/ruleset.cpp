@@ -39,10 +39,13 @@ std::string default_cache_dir() {
 namespace {
 
 enum class opc : std::uint8_t { pred, and_, or_, at_least, not_, t, f };
+// Prefix-order program: a node, then its children; `size` counts the node's whole subtree, so
+// and/or can stop at the first decisive child and jump past the rest.
 struct instr {
     opc op;
-    std::uint32_t a = 0;  // pred index / child count
-    std::uint32_t b = 0;  // at_least threshold
+    std::uint32_t a = 0;     // pred index / child count
+    std::uint32_t b = 0;     // at_least threshold
+    std::uint32_t size = 1;  // instructions in this subtree, this one included
 };
 
 struct bpred {
@@ -80,8 +83,14 @@ struct pattern_job {
     std::vector<std::string> exprs;
     std::vector<unsigned> flags, ids;  // literal: ids[i] == i, an index into info
     std::vector<lit_info> info;
+    /// A handful of literals is cheaper to compare directly than to hand to Hyperscan (whose
+    /// per-scan set-up costs more than a few memcmp); such jobs have no database.
+    bool small = false;
+    std::vector<std::string> folded;  // small: the literals, ASCII-lowered where caseless
     hs_database_t* db = nullptr;
 };
+
+constexpr std::size_t k_small_job = 16;
 
 struct bucket {
     std::vector<bpred> preds;
@@ -192,26 +201,86 @@ int tri(const sigma::rule_ir& r, std::uint32_t n, const std::vector<std::uint32_
     return 1;
 }
 
-void emit(const sigma::rule_ir& r, std::uint32_t n, const std::vector<std::uint32_t>& pmap, std::vector<instr>& out) {
+// Rough cost of deciding a subtree: a Hyperscan bit is nearly free, a direct predicate is not.
+std::uint32_t cost(const sigma::rule_ir& r, std::uint32_t n, const std::vector<std::uint32_t>& pmap, const std::vector<bpred>& preds) {
     const auto& x = r.nodes[n];
+    if (x.o == expr_node::op::pred) return preds[pmap[x.pred]].direct ? 64 : 1;
+    std::uint32_t c = 1;
+    for (auto k : x.kids) c += cost(r, k, pmap, preds);
+    return c;
+}
+
+void emit(const sigma::rule_ir& r, std::uint32_t n, const std::vector<std::uint32_t>& pmap, const std::vector<bpred>& preds,
+          std::vector<instr>& out) {
+    const auto& x = r.nodes[n];
+    std::size_t at = out.size();
     switch (x.o) {
         case expr_node::op::const_true: out.push_back({opc::t}); return;
         case expr_node::op::const_false: out.push_back({opc::f}); return;
         case expr_node::op::pred: out.push_back({opc::pred, pmap[x.pred]}); return;
         case expr_node::op::not_:
-            emit(r, x.kids[0], pmap, out);
             out.push_back({opc::not_});
-            return;
+            emit(r, x.kids[0], pmap, preds, out);
+            break;
         case expr_node::op::and_:
         case expr_node::op::or_: {
-            for (auto k : x.kids) emit(r, k, pmap, out);
             auto n_kids = static_cast<std::uint32_t>(x.kids.size());
             if (x.o == expr_node::op::and_) out.push_back({opc::and_, n_kids});
             else if (x.pred > 1) out.push_back({opc::at_least, n_kids, x.pred});
             else out.push_back({opc::or_, n_kids});
-            return;
+            // Cheapest children first: the result is the same, the first decisive one ends it.
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> kids;
+            for (auto k : x.kids) kids.emplace_back(cost(r, k, pmap, preds), k);
+            std::stable_sort(kids.begin(), kids.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            for (const auto& [c, k] : kids) emit(r, k, pmap, preds, out);
+            break;
         }
     }
+    out[at].size = static_cast<std::uint32_t>(out.size() - at);
+}
+
+// Predicates one of which must be true (and found by Hyperscan) for the subtree to be true, or
+// nullopt when no such set exists (negations, direct predicates, constants). An or-node needs
+// all its children's sets; an and-node needs only one child's: the least popular one.
+std::optional<std::vector<std::uint32_t>> triggers_of(const sigma::rule_ir& r, std::uint32_t n,
+                                                      const std::vector<std::uint32_t>& pmap, const bucket& b,
+                                                      const std::vector<std::uint32_t>& popularity) {
+    const auto& x = r.nodes[n];
+    switch (x.o) {
+        case expr_node::op::pred: {
+            auto p = pmap[x.pred];
+            if (b.preds[p].direct) return std::nullopt;
+            return std::vector<std::uint32_t>{p};
+        }
+        case expr_node::op::const_false: return std::vector<std::uint32_t>{};
+        case expr_node::op::const_true:
+        case expr_node::op::not_: return std::nullopt;
+        case expr_node::op::or_: {
+            std::vector<std::uint32_t> all;
+            for (auto k : x.kids) {
+                auto t = triggers_of(r, k, pmap, b, popularity);
+                if (!t) return std::nullopt;
+                all.insert(all.end(), t->begin(), t->end());
+            }
+            return all;
+        }
+        case expr_node::op::and_: {
+            std::optional<std::vector<std::uint32_t>> best;
+            std::uint64_t best_cost = ~0ull;
+            for (auto k : x.kids) {
+                auto t = triggers_of(r, k, pmap, b, popularity);
+                if (!t) continue;
+                std::uint64_t c = 0;
+                for (auto p : *t) c += popularity[p];
+                if (c < best_cost) {
+                    best_cost = c;
+                    best = std::move(t);
+                }
+            }
+            return best;
+        }
+    }
+    return std::nullopt;
 }
 
 unsigned hs_flags(const sigma::string_pattern& p) {
@@ -259,6 +328,8 @@ struct ruleset::scratch::state {
     std::vector<std::uint32_t> cand;
     std::vector<std::uint8_t> stack;
     std::vector<std::uint32_t> rules_seen;
+    std::string joined;  // keyword texts of one event, NUL-separated
+    std::string folded;  // a value, ASCII-lowered, for small literal jobs
     const bucket* b = nullptr;
     ~state() {
         if (hs) hs_free_scratch(hs);
@@ -321,7 +392,8 @@ bool load_cache(const std::string& file, std::uint64_t key, std::vector<bucket>&
     if (!get(in, k) || k != key) return false;
     std::vector<hs_database_t*> dbs;
     auto fail = [&] {
-        for (auto* d : dbs) hs_free_database(d);
+        for (auto* d : dbs)
+            if (d) hs_free_database(d);
         return false;
     };
     std::vector<std::vector<std::uint32_t>> directs;
@@ -333,6 +405,10 @@ bool load_cache(const std::string& file, std::uint64_t key, std::vector<bucket>&
             if (!get(in, x)) return fail();
         directs.push_back(std::move(d));
         for (std::size_t j = 0; j < b.jobs.size(); ++j) {
+            if (b.jobs[j].small) {
+                dbs.push_back(nullptr);
+                continue;
+            }
             std::uint64_t sz;
             if (!get(in, sz) || in.size() < sz) return fail();
             hs_database_t* db = nullptr;
@@ -360,6 +436,7 @@ void save_cache(const std::string& file, std::uint64_t key, const std::vector<bu
         put(out, static_cast<std::uint32_t>(d.size()));
         for (auto x : d) put(out, x);
         for (const auto& j : b.jobs) {
+            if (j.small) continue;
             char* bytes = nullptr;
             size_t len = 0;
             if (hs_serialize_database(j.db, &bytes, &len) != HS_SUCCESS) return;
@@ -381,6 +458,10 @@ void save_cache(const std::string& file, std::uint64_t key, const std::vector<bu
 
 // Compile one job; patterns Hyperscan rejects turn their predicate into a direct one.
 bool compile_job(pattern_job& j, bucket& b, ruleset_stats& st) {
+    if (j.small) {
+        st.patterns += j.exprs.size();
+        return true;
+    }
     if (j.literal) {
         std::vector<const char*> ex;
         std::vector<std::size_t> lens;
@@ -570,7 +651,7 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                 }
                 pmap[pi] = it->second;
             }
-            emit(rule, rule.root, pmap, pl.prog);
+            emit(rule, rule.root, pmap, b.preds, pl.prog);
             pl.pmap = std::move(pmap);
             for (const auto& f : rule.key_fields) {
                 auto ids = sigma::resolve_field(f, &aliases);
@@ -594,7 +675,10 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                         lits += t.k == sigma::glob_token::kind::literal;
                         stars += t.k == sigma::glob_token::kind::any_string;
                     }
+                    bool has_nul = false;
+                    for (const auto& t : tk) has_nul = has_nul || t.text.find('\0') != std::string::npos;
                     bool literal = !pat.is_regex && lits == 1 && lits + stars == tk.size() &&
+                                   !(fid == k_no_field && has_nul) &&
                                    (stars == 0 || tk.front().k != sigma::glob_token::kind::literal ||
                                     tk.back().k != sigma::glob_token::kind::literal) &&
                                    !(tk.size() == 3 && tk[1].k != sigma::glob_token::kind::literal);
@@ -624,6 +708,16 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                         j.ids.push_back(pi);
                     }
                 }
+            }
+        }
+        for (auto& j : b.jobs) {
+            if (!j.literal || j.exprs.size() > k_small_job) continue;
+            j.small = true;
+            for (std::size_t i = 0; i < j.exprs.size(); ++i) {
+                std::string t = j.exprs[i];
+                if (j.flags[i] & HS_FLAG_CASELESS)
+                    for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                j.folded.push_back(std::move(t));
             }
         }
         for (std::uint32_t ji = 0; ji < b.jobs.size(); ++ji) {
@@ -661,24 +755,41 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
     // Scratch prototype, triggers, stats.
     for (auto& b : m->buckets) {
         for (auto& j : b.jobs) {
+            if (!j.db) continue;
             if (hs_alloc_scratch(j.db, &m->proto) != HS_SUCCESS) return error{"sigma.hyperscan", "cannot allocate Hyperscan scratch"};
             ++m->stats.databases;
         }
         b.triggers.assign(b.preds.size(), {});
+        // How many rules of the bucket use each predicate: popular ones (Image ends with
+        // \powershell.exe) are poor triggers, so an and-node is woken through its rarest child.
+        std::vector<std::uint32_t> popularity(b.preds.size(), 0);
+        for (auto pl_index : b.placements) {
+            std::set<std::uint32_t> used(m->placements[pl_index].pmap.begin(), m->placements[pl_index].pmap.end());
+            for (auto p : used) ++popularity[p];
+        }
         for (auto pl_index : b.placements) {
             const auto& pl = m->placements[pl_index];
             const auto& rule = m->rules[pl.rule];
             const auto& pmap = pl.pmap;
-            if (tri(rule, rule.root, pmap, b) != 0) {
+            std::optional<std::vector<std::uint32_t>> t;
+            if (tri(rule, rule.root, pmap, b) == 0) t = triggers_of(rule, rule.root, pmap, b, popularity);
+            if (!t) {
                 b.always.push_back(pl_index);
             } else {
-                std::set<std::uint32_t> seen;
-                for (const auto& in : pl.prog)
-                    if (in.op == opc::pred && !b.preds[in.a].direct && seen.insert(in.a).second)
-                        b.triggers[in.a].push_back(pl_index);
+                std::sort(t->begin(), t->end());
+                t->erase(std::unique(t->begin(), t->end()), t->end());
+                for (auto p : *t) b.triggers[p].push_back(pl_index);
             }
         }
         for (const auto& bp : b.preds) m->stats.direct_predicates += bp.direct;
+        if (std::getenv("MIMAMORI_SIGMA_DEBUG")) {
+            std::size_t maxt = 0, maxp = 0;
+            for (std::size_t p = 0; p < b.triggers.size(); ++p)
+                if (b.triggers[p].size() > maxt) maxt = b.triggers[p].size(), maxp = p;
+            std::fprintf(stderr, "bucket placements=%zu always=%zu preds=%zu jobs=%zu max_trigger=%zu (%s)\n", b.placements.size(),
+                         b.always.size(), b.preds.size(), b.jobs.size(), maxt, maxt ? b.preds[maxp].p->describe().c_str() : "");
+            for (auto a : b.always) std::fprintf(stderr, "   always: %s\n", m->rules[m->placements[a].rule].doc->title.c_str());
+        }
         m->max_preds = std::max(m->max_preds, b.preds.size());
     }
     m->stats.buckets = m->buckets.size();
@@ -706,6 +817,7 @@ struct scan_ctx {
     const bucket* b;
     const pattern_job* lit = nullptr;  // set while scanning a literal database
     unsigned long long value_len = 0;
+    ruleset::scratch::counters* cnt = nullptr;
 };
 
 int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
@@ -718,6 +830,7 @@ int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, v
     }
     if (s->bit_epoch[id] == s->epoch) return 0;
     s->bit_epoch[id] = s->epoch;
+    ++c->cnt->hits;
     for (auto pl : c->b->triggers[id]) {
         if (s->mark[pl] != s->epoch) {
             s->mark[pl] = s->epoch;
@@ -727,9 +840,82 @@ int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, v
     return 0;
 }
 
+// The direct path for small literal jobs: same decisions as the literal database would make.
+void small_scan(const pattern_job& j, std::string_view v, std::string& folded, scan_ctx& ctx) {
+    bool have_folded = false;
+    for (std::size_t i = 0; i < j.folded.size(); ++i) {
+        std::string_view hay = v;
+        if (j.flags[i] & HS_FLAG_CASELESS) {
+            if (!have_folded) {
+                folded.assign(v);
+                for (auto& c : folded)
+                    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+                have_folded = true;
+            }
+            hay = folded;
+        }
+        const auto& li = j.info[i];
+        std::string_view lit = j.folded[i];
+        bool hit;
+        if (li.at_start && li.at_end) hit = hay == lit;
+        else if (li.at_start) hit = hay.substr(0, lit.size()) == lit;
+        else if (li.at_end) hit = hay.size() >= lit.size() && hay.substr(hay.size() - lit.size()) == lit;
+        else hit = hay.find(lit) != std::string_view::npos;
+        if (hit) on_match(static_cast<unsigned>(i), 0, li.at_end ? v.size() : (li.at_start ? li.len : v.size()), 0, &ctx);
+    }
+}
+
 }  // namespace
 
 namespace {
+
+// Short-circuit evaluation of a prefix program over the predicate bits of one event.
+struct prog_eval {
+    const instr* prog;
+    const bucket& b;
+    ruleset::scratch::state& s;
+    const event_batch& batch;
+    const event& e;
+
+    bool bit(std::uint32_t pi) {
+        const auto& bp = b.preds[pi];
+        if (!bp.direct) return s.bit_epoch[pi] == s.epoch;
+        if (s.memo_epoch[pi] == s.epoch) return s.memo_val[pi];
+        bool v = sigma::eval_predicate(*bp.p, batch, e, bp.ids, bp.other);
+        s.memo_epoch[pi] = s.epoch;
+        s.memo_val[pi] = v;
+        return v;
+    }
+
+    bool eval(std::uint32_t i) {
+        const instr& in = prog[i];
+        switch (in.op) {
+            case opc::pred: return bit(in.a);
+            case opc::t: return true;
+            case opc::f: return false;
+            case opc::not_: return !eval(i + 1);
+            case opc::and_: {
+                std::uint32_t k = i + 1;
+                for (std::uint32_t c = 0; c < in.a; ++c, k += prog[k].size)
+                    if (!eval(k)) return false;
+                return true;
+            }
+            case opc::or_: {
+                std::uint32_t k = i + 1;
+                for (std::uint32_t c = 0; c < in.a; ++c, k += prog[k].size)
+                    if (eval(k)) return true;
+                return false;
+            }
+            case opc::at_least: {
+                std::uint32_t k = i + 1, yes = 0;
+                for (std::uint32_t c = 0; c < in.a; ++c, k += prog[k].size)
+                    if (eval(k) && ++yes >= in.b) return true;
+                return false;
+            }
+        }
+        return false;
+    }
+};
 
 bool accepted(const ruleset::impl& m, const placement& pl, const event_batch& batch, const event& e, bool has_eid,
               std::uint32_t eid);
@@ -761,6 +947,7 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
             if (it != te->by_eid.end()) by_eid = static_cast<std::int32_t>(it->second);
         }
         if (by_eid < 0 && te->any < 0) continue;
+        ++sc.count.events;
         if (++s.event_epoch == 0) {
             std::fill(s.rules_seen.begin(), s.rules_seen.end(), 0);
             s.event_epoch = 1;
@@ -776,12 +963,18 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
                 s.epoch = 1;
             }
             s.cand.clear();
-            scan_ctx ctx{&s, &b};
+            scan_ctx ctx{&s, &b, nullptr, 0, &sc.count};
             auto scan = [&](std::int32_t ji, std::string_view v) {
                 if (ji < 0 || v.empty()) return;
                 const auto& j = b.jobs[static_cast<std::size_t>(ji)];
                 ctx.lit = j.literal ? &j : nullptr;
                 ctx.value_len = v.size();
+                ++sc.count.scans;
+                sc.count.scanned_bytes += v.size();
+                if (j.small) {
+                    small_scan(j, v, s.folded, ctx);
+                    return;
+                }
                 hs_scan(j.db, v.data(), static_cast<unsigned>(v.size()), 0, s.hs, on_match, &ctx);
             };
             for (const auto& fl : batch.fields(e)) {
@@ -790,63 +983,26 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
                 scan(sl[0], fl.value);
                 scan(sl[1], fl.value);
             }
-            if (b.keyword_job[0] >= 0 || b.keyword_job[1] >= 0) {
+            if (b.keyword_job[1] >= 0) {
+                // Keyword literals never contain a NUL byte, so one scan of every text joined
+                // by NULs finds exactly what one scan per text would.
+                s.joined.clear();
                 sigma::for_each_keyword_text(batch, e, [&](std::string_view v) {
-                    scan(b.keyword_job[0], v);
-                    scan(b.keyword_job[1], v);
+                    s.joined.append(v);
+                    s.joined.push_back('\0');
                 });
+                scan(b.keyword_job[1], s.joined);
             }
+            if (b.keyword_job[0] >= 0)
+                sigma::for_each_keyword_text(batch, e, [&](std::string_view v) { scan(b.keyword_job[0], v); });
             if (s.cand.empty() && b.always.empty()) continue;
-            std::sort(s.cand.begin(), s.cand.end());
             auto run = [&](std::uint32_t pl_index) {
                 const auto& pl = m.placements[pl_index];
                 if (s.rules_seen[pl.rule] == s.event_epoch) return;
-                if (s.stack.size() < pl.prog.size()) s.stack.resize(pl.prog.size() + 8);
-                std::size_t sp = 0;
-                for (const auto& in : pl.prog) {
-                    switch (in.op) {
-                        case opc::pred: {
-                            const auto& bp = b.preds[in.a];
-                            bool v;
-                            if (!bp.direct) {
-                                v = s.bit_epoch[in.a] == s.epoch;
-                            } else if (s.memo_epoch[in.a] == s.epoch) {
-                                v = s.memo_val[in.a];
-                            } else {
-                                v = sigma::eval_predicate(*bp.p, batch, e, bp.ids, bp.other);
-                                s.memo_epoch[in.a] = s.epoch;
-                                s.memo_val[in.a] = v;
-                            }
-                            s.stack[sp++] = v;
-                            break;
-                        }
-                        case opc::t: s.stack[sp++] = 1; break;
-                        case opc::f: s.stack[sp++] = 0; break;
-                        case opc::not_: s.stack[sp - 1] = !s.stack[sp - 1]; break;
-                        case opc::and_: {
-                            std::uint8_t v = 1;
-                            for (std::uint32_t k = 0; k < in.a; ++k) v &= s.stack[sp - 1 - k];
-                            sp -= in.a;
-                            s.stack[sp++] = v;
-                            break;
-                        }
-                        case opc::or_: {
-                            std::uint8_t v = 0;
-                            for (std::uint32_t k = 0; k < in.a; ++k) v |= s.stack[sp - 1 - k];
-                            sp -= in.a;
-                            s.stack[sp++] = v;
-                            break;
-                        }
-                        case opc::at_least: {
-                            std::uint32_t n = 0;
-                            for (std::uint32_t k = 0; k < in.a; ++k) n += s.stack[sp - 1 - k];
-                            sp -= in.a;
-                            s.stack[sp++] = n >= in.b;
-                            break;
-                        }
-                    }
-                }
-                if (!s.stack[0] || !accepted(m, pl, batch, e, has_eid, eid)) return;
+                ++sc.count.evaluated;
+                prog_eval pe{pl.prog.data(), b, s, batch, e};
+                bool matched = pe.eval(0);
+                if (!matched || !accepted(m, pl, batch, e, has_eid, eid)) return;
                 s.rules_seen[pl.rule] = s.event_epoch;
                 out.push_back({pl.rule, ei, pl_index});
             };

@@ -90,6 +90,15 @@ private:
 class ruleset::scratch {
 public:
     ~scratch();
+    /// What match() did with this scratch so far (for benchmarks and tuning).
+    struct counters {
+        std::uint64_t events = 0;         ///< events that met at least one bucket
+        std::uint64_t scans = 0;          ///< Hyperscan scans (one field value, one database)
+        std::uint64_t scanned_bytes = 0;
+        std::uint64_t hits = 0;           ///< predicate bits set
+        std::uint64_t evaluated = 0;      ///< rule programs run
+    };
+    counters count;
     struct state;
     std::unique_ptr<state> m;
 };
