@@ -296,9 +296,10 @@ std::uint32_t intel_db::add_list(std::string name) {
     return static_cast<std::uint32_t>(m_lists.size() - 1);
 }
 
-void intel_db::reserve(std::size_t n) {
+void intel_db::reserve(std::size_t n, std::size_t text_bytes) {
     m_index.reserve(m_entries.size() + n);
     m_entries.reserve(m_entries.size() + n);
+    m_pool.reserve(m_pool.size() + text_bytes);
 }
 
 bool intel_db::insert(std::uint64_t key, std::uint32_t list, indicator_kind kind,
@@ -318,6 +319,7 @@ bool intel_db::insert(std::uint64_t key, std::uint32_t list, indicator_kind kind
 }
 
 bool intel_db::add_canonical(std::uint32_t list, indicator_kind kind, std::string_view c) {
+    if (!m_staged.empty()) commit();
     switch (kind) {
         case indicator_kind::ipv4:
         case indicator_kind::ipv6: {
@@ -344,7 +346,24 @@ bool intel_db::add_canonical(std::uint32_t list, indicator_kind kind, std::strin
     }
 }
 
+namespace {
+// A dotted quad already in canonical form (no leading zeros): lists are mostly these.
+bool canonical_ipv4(std::string_view s, std::uint32_t& v) {
+    if (!parse_ipv4(s, v)) return false;
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+        if (s[i] == '0' && (i == 0 || s[i - 1] == '.') && s[i + 1] != '.') return false;
+    return true;
+}
+}  // namespace
+
 void intel_db::add(std::uint32_t list, std::string_view text, load_stats& st) {
+    // Fast path: a plain IPv4 address needs no classification or re-formatting.
+    std::uint32_t v4;
+    if (!text.empty() && text.front() >= '0' && text.front() <= '9' && canonical_ipv4(text, v4)) {
+        m_v4_prefixes |= std::uint64_t{1} << 32;
+        stage(v4_key(v4, 32), list, indicator_kind::ipv4, 32, text, st);
+        return;
+    }
     indicator_kind kind;
     std::string& canonical = m_scratch;  // reused: loading millions of lines allocates nothing per line
     if (!classify(text, kind, canonical)) {
@@ -352,8 +371,58 @@ void intel_db::add(std::uint32_t list, std::string_view text, load_stats& st) {
         if (st.rejected_examples.size() < 5) st.rejected_examples.emplace_back(trim(text).substr(0, 120));
         return;
     }
-    if (add_canonical(list, kind, canonical)) ++st.added;
-    else ++st.duplicates;
+    switch (kind) {
+        case indicator_kind::domain: stage(domain_key(canonical), list, kind, 0, canonical, st); return;
+        case indicator_kind::url: stage(hash_str(canonical, k_seed_url), list, kind, 0, canonical, st); return;
+        case indicator_kind::md5:
+        case indicator_kind::sha1:
+        case indicator_kind::sha256:
+        case indicator_kind::sha512: stage(hash_str(canonical, k_seed_hash), list, kind, 0, canonical, st); return;
+        default:
+            commit();  // CIDRs and IPv6 take the direct path (they also set prefix masks)
+            if (add_canonical(list, kind, canonical)) ++st.added;
+            else ++st.duplicates;
+    }
+}
+
+void intel_db::stage(std::uint64_t key, std::uint32_t list, indicator_kind kind, std::uint8_t prefix,
+                     std::string_view canonical, load_stats& st) {
+    constexpr std::size_t k_depth = 16;
+    if (m_index.size() + m_staged.size() + 1 > m_index.capacity() * 3 / 4) commit();  // about to grow
+    m_index.prefetch(key);
+    m_staged.push_back({key, list, static_cast<std::uint32_t>(m_pool.size()), static_cast<std::uint32_t>(canonical.size()),
+                        kind, prefix, &st});
+    m_pool.append(canonical);
+    if (m_staged.size() >= k_depth) {
+        // Insert the oldest half: their slots had time to arrive in cache.
+        const std::size_t n = k_depth / 2;
+        for (std::size_t i = 0; i < n; ++i) {
+            const staged& x = m_staged[i];
+            const auto idx = static_cast<std::uint32_t>(m_entries.size());
+            if (m_index.insert(x.key, idx) == idx) {
+                m_entries.push_back(entry{x.list, x.off, x.len, x.kind, x.prefix});
+                ++m_list_sizes[x.list];
+                ++x.st->added;
+            } else {
+                ++x.st->duplicates;
+            }
+        }
+        m_staged.erase(m_staged.begin(), m_staged.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+}
+
+void intel_db::commit() {
+    for (const staged& x : m_staged) {
+        const auto idx = static_cast<std::uint32_t>(m_entries.size());
+        if (m_index.insert(x.key, idx) == idx) {
+            m_entries.push_back(entry{x.list, x.off, x.len, x.kind, x.prefix});
+            ++m_list_sizes[x.list];
+            ++x.st->added;
+        } else {
+            ++x.st->duplicates;
+        }
+    }
+    m_staged.clear();
 }
 
 const entry* intel_db::probe_text(std::uint64_t key, std::string_view canonical) const {

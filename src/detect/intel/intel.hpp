@@ -78,12 +78,16 @@ public:
 
     /// Register a list; returns its index. Names appear in alerts ("list abuse-ch-feodo").
     std::uint32_t add_list(std::string name);
-    /// Add one indicator of unknown kind (classified here). Counts into st.
+    /// Add one indicator of unknown kind (classified here). Counts into st. Additions are
+    /// staged in small groups so their index probes overlap (prefetch); call commit() before
+    /// the first lookup (load_text and load_source do).
     void add(std::uint32_t list, std::string_view text, load_stats& st);
+    /// Insert everything staged by add().
+    void commit();
     /// Add one already-canonical indicator of a known kind (fast path for generated lists).
     bool add_canonical(std::uint32_t list, indicator_kind kind, std::string_view canonical);
-    /// Hint for the number of indicators to come.
-    void reserve(std::size_t n);
+    /// Hint for the number of indicators (and bytes of their text) to come.
+    void reserve(std::size_t n, std::size_t text_bytes = 0);
 
     // Lookups. Each returns the matching entry or nullptr.
     const entry* match_ipv4(std::uint32_t ip) const;
@@ -123,6 +127,16 @@ private:
     std::uint64_t m_v4_prefixes = 0;  ///< bit n set: some IPv4 entry has prefix length n (0..32)
     std::array<std::uint64_t, 3> m_v6_prefixes{};  ///< same for IPv6, 0..128
     std::string m_scratch;
+    struct staged {
+        std::uint64_t key;
+        std::uint32_t list, off, len;
+        indicator_kind kind;
+        std::uint8_t prefix;
+        load_stats* st;
+    };
+    std::vector<staged> m_staged;
+    void stage(std::uint64_t key, std::uint32_t list, indicator_kind kind, std::uint8_t prefix,
+               std::string_view canonical, load_stats& st);
 };
 
 /// Where a list comes from.

@@ -320,7 +320,7 @@ result<load_stats> load_text(intel_db& db, std::string_view content, std::string
     switch (format) {
         case list_format::text:
         case list_format::automatic:
-            db.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1);
+            db.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1, content.size());
             load_plain(db, list, content, st);
             break;
         case list_format::csv:
@@ -339,6 +339,7 @@ result<load_stats> load_text(intel_db& db, std::string_view content, std::string
             break;
         }
     }
+    db.commit();  // staged additions become visible (and counted) before st is returned
     return st;
 }
 
