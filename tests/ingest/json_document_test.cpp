@@ -26,10 +26,19 @@ const whole_file_format& json_format() {
     return none;
 }
 
+// Removed at exit.
+struct temp_root {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("mimamori-jsondoc-" + std::to_string(::getpid()));
+    ~temp_root() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
+
 std::filesystem::path temp_dir() {
-    auto d = std::filesystem::temp_directory_path() / ("mimamori-jsondoc-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    return d;
+    static temp_root root;
+    std::filesystem::create_directories(root.dir);
+    return root.dir;
 }
 
 std::string write_file(const std::string& name, const std::string& text, bool gz = false) {

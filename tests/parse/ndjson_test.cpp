@@ -1,5 +1,6 @@
 // The "ndjson" line format and the JSON mapping engine (parse/json_map.hpp).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -93,8 +94,18 @@ struct harness {
     }
 };
 
+// Removed at exit.
+struct temp_root {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() / ("mimamori-ndjson-" + std::to_string(::getpid()));
+    ~temp_root() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
+
 std::string temp_file(const std::string& name, const std::string& text) {
-    auto dir = std::filesystem::temp_directory_path() / ("mimamori-ndjson-" + std::to_string(::getpid()));
+    static temp_root root;
+    const auto& dir = root.dir;
     std::filesystem::create_directories(dir);
     auto p = dir / name;
     std::ofstream(p, std::ios::binary) << text;
