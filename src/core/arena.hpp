@@ -33,7 +33,7 @@ public:
         return {p, s.size()};
     }
 
-    /// Forget every allocation but keep the first block for reuse.
+    /// Forget every allocation but keep the blocks: steady-state batches allocate nothing.
     void clear();
 
     /// Bytes handed out since the last clear.
@@ -46,6 +46,7 @@ private:
     std::vector<std::size_t> m_sizes;
     std::size_t m_block_size;
     std::size_t m_used_before = 0;
+    std::size_t m_current = 0;  // index of the block m_cur points into
     char* m_begin = nullptr;
     char* m_cur = nullptr;
     char* m_end = nullptr;

@@ -110,3 +110,18 @@ TEST(arena, large_and_clear) {
     a.clear();
     EXPECT_EQ(a.used(), 0u);
 }
+
+TEST(arena, reuses_blocks_after_clear) {
+    arena a(64);
+    std::vector<std::string_view> first;
+    for (int i = 0; i < 100; ++i) first.push_back(a.copy(std::string(50, static_cast<char>('a' + i % 26))));
+    a.clear();
+    // The same allocation pattern again lands in the kept blocks and reads back intact.
+    for (int i = 0; i < 100; ++i) {
+        auto v = a.copy(std::string(50, static_cast<char>('z' - i % 26)));
+        EXPECT_EQ(v, std::string(50, static_cast<char>('z' - i % 26)));
+    }
+    auto big = a.copy(std::string(1000, 'q'));  // larger than any kept block
+    EXPECT_EQ(big.size(), 1000u);
+    EXPECT_EQ(a.used(), 100u * 50u + 1000u);
+}
