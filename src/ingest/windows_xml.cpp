@@ -22,16 +22,17 @@ constexpr std::string_view k_events_ns = "schemas.microsoft.com/win/2004/08/even
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_name_end(char c) { return is_space(c) || c == '>' || c == '/' || c == '=' || c == '\0'; }
 
-// UTF-16LE with BOM → UTF-8 (whole text). Other input is returned as is.
-std::string to_utf8(std::string data) {
-    if (data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0xFF && static_cast<unsigned char>(data[1]) == 0xFE) {
+// UTF-16LE with BOM → UTF-8 (whole text), in place; a UTF-8 BOM is dropped.
+void to_utf8(std::string& data) {
+    const auto* u = reinterpret_cast<const unsigned char*>(data.data());
+    if (data.size() >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
         std::string out;
         out.reserve(data.size());
-        append_utf16(out, reinterpret_cast<const std::uint8_t*>(data.data()) + 2, (data.size() - 2) / 2);
-        return out;
+        append_utf16(out, u + 2, (data.size() - 2) / 2);
+        data.swap(out);
+    } else if (data.size() >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+        data.erase(0, 3);
     }
-    if (data.size() >= 3 && data.compare(0, 3, "\xEF\xBB\xBF") == 0) data.erase(0, 3);
-    return data;
 }
 
 // Skip white space, the XML declaration, comments and a doctype.
@@ -264,8 +265,8 @@ status read_xml(const std::string& path, const parse::options& opts, event_batch
 
 status read_event_xml(std::string data, std::string_view path, const parse::options& opts, event_batch& batch,
                       const batch_sink& sink, read_stats& rs) {
-    const std::string text = to_utf8(std::move(data));
-    const std::string_view s = text;
+    to_utf8(data);
+    const std::string_view s = data;
     const ecs_mapping& mapping = ecs_mapping::get(opts);
     flattener fl;
     std::string_view file_view;
