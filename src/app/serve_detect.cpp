@@ -39,6 +39,8 @@ public:
             row.rule_id = a.rule_id;
             row.rule_name = a.title;
             row.level = a.level;
+            // The event is stored beside the alert (event_ids): do not store it twice.
+            a.event_json.clear();
             detect::write_alert_json(a, row.json);
             row.event_indexes.push_back(m.event);
             alerts.push_back(std::move(row));

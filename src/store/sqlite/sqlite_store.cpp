@@ -961,6 +961,12 @@ private:
 }  // namespace
 
 result<std::unique_ptr<store>> open_sqlite(const sqlite_options& opts) {
+    // Memory statistics take a global mutex on every allocation; nothing here reads them.
+    static const bool k_configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)k_configured;
     auto s = std::make_unique<sqlite_store>();
     if (auto st = s->open(opts); !st) return st.err();
     return std::unique_ptr<store>(std::move(s));
