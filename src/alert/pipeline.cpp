@@ -91,15 +91,19 @@ void pipeline::set_base_rules(std::vector<base_rule> rules) {
 }
 
 void pipeline::on_batch(const event_batch& batch, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& matches) {
+    // Correlation inputs of the whole batch at once (the engine prefetches group state).
+    m_corr_in.clear();
+    for (const auto& [rule, ev] : matches)
+        if (rule < m_base.size() && m_inputs[rule] != correlate::engine::k_no_input) m_corr_in.emplace_back(m_inputs[rule], ev);
+    if (!m_corr_in.empty()) {
+        m_hits.clear();
+        m_corr->on_matches(batch, m_corr_in, m_hits);
+        add_hits(m_hits);
+    }
     for (const auto& [rule, ev] : matches) {
         if (rule >= m_base.size() || ev >= batch.size()) continue;
         ++m_stats.base_matches;
         const event& e = batch[ev];
-        if (m_inputs[rule] != correlate::engine::k_no_input) {
-            m_hits.clear();
-            m_corr->on_match(m_inputs[rule], batch, e, m_hits);
-            add_hits(m_hits);
-        }
         if (!m_emits[rule]) continue;
         const base_rule& br = m_base[rule];
         finding f;

@@ -77,6 +77,7 @@ private:
     std::vector<incident> m_incidents;
     pipeline_stats m_stats;
     std::vector<correlate::hit> m_hits;
+    std::vector<std::pair<correlate::engine::input_handle, std::uint32_t>> m_corr_in;
     std::vector<std::vector<intel::hit>> m_intel_hits;
 };
 

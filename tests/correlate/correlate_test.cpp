@@ -516,3 +516,38 @@ correlation: {type: event_count, rules: [a], group-by: [x], timespan: 1h, condit
 )");
     EXPECT_FALSE(engine::create(lr.rules).ok());
 }
+
+TEST(correlate, batched_matches_equal_one_by_one) {
+    const std::string rules = std::string(k_bf) + R"(
+---
+title: spray
+correlation: {type: value_count, rules: [ssh_fail], group-by: [source.ip], timespan: 5m, condition: {field: user.name, gte: 3}}
+)";
+    event_batch b;
+    std::mt19937 rng(3);
+    for (int i = 0; i < 2000; ++i) {
+        auto& e = b.begin();
+        e.ts = t0 + i * 100'000'000LL;
+        e.file = "auth.log";
+        e.line = static_cast<std::uint64_t>(i + 1);
+        b.add_copy(f::source_ip, "10.0.0." + std::to_string(rng() % 40));
+        b.add_copy(f::user_name, "u" + std::to_string(rng() % 6));
+        b.commit();
+    }
+    auto one = make(rules), many = make(rules);
+    std::vector<hit> a, c;
+    const auto h1 = one->input_for("", "ssh_fail");
+    for (const auto& e : b.events()) one->on_match(h1, b, e, a);
+    const auto h2 = many->input_for("", "ssh_fail");
+    std::vector<std::pair<engine::input_handle, std::uint32_t>> m;
+    for (std::uint32_t i = 0; i < b.size(); ++i) m.emplace_back(h2, i);
+    many->on_matches(b, m, c);
+    ASSERT_EQ(a.size(), c.size());
+    ASSERT_GT(a.size(), 100u);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].rule, c[i].rule);
+        EXPECT_EQ(a[i].ts, c[i].ts);
+        EXPECT_EQ(a[i].group, c[i].group);
+        EXPECT_EQ(a[i].last.line, c[i].last.line);
+    }
+}

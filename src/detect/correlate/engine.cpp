@@ -453,6 +453,10 @@ struct engine::impl {
         }
         ++counters.inputs;
         if (max_seen == k_no_time || ts > max_seen) max_seen = ts;
+        if (collect) {  // on_matches: processed in a prefetching loop by the caller
+            collected.push_back(std::move(p));
+            return;
+        }
         if (opt.lateness == 0) {
             process(p, out);
             return;
@@ -495,6 +499,35 @@ struct engine::impl {
     // ---- processing ----------------------------------------------------------------------
 
     int depth = 0;  // > 0 while a chained hit is being processed inside another update
+    bool collect = false;  // route() appends to `collected` instead of processing
+    std::vector<pending> collected;
+
+    // Hints only: a stale slot or state address (after an insert or erase) costs nothing.
+    template <typename F>
+    void with_table(const pending& p, F&& f) {
+        rule_rt& r = rules[p.rule];
+        switch (r.def.type) {
+            case corr_type::event_count: f(r.counts); break;
+            case corr_type::value_count: f(r.values); break;
+            case corr_type::value_sum:
+            case corr_type::value_avg: f(r.sums); break;
+            case corr_type::value_percentile: f(r.pcts); break;
+            default: f(r.temporals); break;
+        }
+    }
+    void prefetch_slot(const pending& p) {
+        with_table(p, [&](auto& t) { t.index.prefetch(p.key_hash); });
+    }
+    void prefetch_state(const pending& p) {
+        with_table(p, [&](auto& t) {
+            const std::uint32_t i = t.index.find(p.key_hash);
+            if (i != flat_index::k_none) {
+                const char* a = reinterpret_cast<const char*>(&t.at(i));
+                __builtin_prefetch(a);
+                __builtin_prefetch(a + 64);
+            }
+        });
+    }
 
     void process(pending& p, std::vector<hit>& out) {
         ++depth;
@@ -1038,6 +1071,38 @@ void engine::on_match(input_handle in, const event_batch& batch, const event& e,
         auto get = [&](field_id id, const std::string&) { return batch.get(e, id); };
         m->route(sub, e.ts, get, file, e.line, e.offset, out);
     }
+}
+
+void engine::on_matches(const event_batch& batch, const std::vector<std::pair<input_handle, std::uint32_t>>& matches,
+                        std::vector<hit>& out) {
+    if (m->opt.lateness != 0) {  // buffered anyway: no gain from prefetching here
+        for (const auto& [in, ev] : matches)
+            if (ev < batch.size()) on_match(in, batch, batch[ev], out);
+        return;
+    }
+    auto& c = m->collected;
+    c.clear();
+    m->collect = true;
+    for (const auto& [in, ev] : matches) {
+        if (in == k_no_input || in >= m->inputs.size() || ev >= batch.size()) continue;
+        const event& e = batch[ev];
+        if (e.ts == k_no_time) continue;
+        const std::uint32_t file = m->file_id(e.file);
+        for (const auto& sub : m->inputs[in].subs) {
+            auto get = [&](field_id id, const std::string&) { return batch.get(e, id); };
+            m->route(sub, e.ts, get, file, e.line, e.offset, out);
+        }
+    }
+    m->collect = false;
+    // Software pipeline: slot of i+8 and state of i+4 are on their way while i is processed.
+    constexpr std::size_t k_slot_ahead = 8, k_state_ahead = 4;
+    for (std::size_t i = 0; i < c.size() && i < k_slot_ahead; ++i) m->prefetch_slot(c[i]);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (i + k_slot_ahead < c.size()) m->prefetch_slot(c[i + k_slot_ahead]);
+        if (i + k_state_ahead < c.size()) m->prefetch_state(c[i + k_state_ahead]);
+        m->process(c[i], out);
+    }
+    c.clear();
 }
 
 void engine::on_match(input_handle in, timestamp_ns ts, const field_values& fields, const evidence_ref& ev,
