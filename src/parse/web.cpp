@@ -430,7 +430,7 @@ void emit_access(const access_line& a, event_batch& batch, event& e, sv npm_meth
     }
     if (!a.vhost.empty() && a.vhost != "-" && !have_domain) batch.add(f::url_domain, a.vhost);
     if (a.status != "-") add_status(batch, a.status);
-    if (!a.bytes.empty() && a.bytes != "-") batch.add(f::http_response_body_bytes, a.bytes);
+    if (is_uint_in(a.bytes, 0, ~0ULL >> 1)) batch.add(f::http_response_body_bytes, a.bytes);
     if (!a.request_id.empty() && a.request_id != "-") batch.add(k_request_id, a.request_id);
     if (!a.referrer.empty() && a.referrer != "-")
         batch.add(f::http_request_referrer, unescape_web(batch, a.referrer));

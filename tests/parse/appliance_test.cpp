@@ -466,6 +466,9 @@ TEST(FuzzRegressions, BoundsAndEmptyValues) {
     // epoch values beyond what int64 nanoseconds hold are not times
     const auto& k = fx.parse(R"~(date=2019-05-10 time=11:50:48 eventtime=9999999999999999999 logid="1" type="traffic" vd="root" srcip=1.2.3.4)~");
     EXPECT_EQ(fx.ts(k), "2019-05-10T11:50:48Z");
+    const auto& b = fx.parse(R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 99999999999999999999)~");
+    EXPECT_EQ(b.source_type, "web.access");
+    EXPECT_FALSE(fx.has(b, "http.response.body.bytes"));  // beyond int64: not a count
     const auto& y = fx.parse(R"~(1.2.3.4 - - [01/Mar/9999:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~");
     EXPECT_NE(y.source_type, "web.access");
     // non-numeric ICMP TYPE stays text
