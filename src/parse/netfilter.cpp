@@ -297,12 +297,23 @@ public:
                 body = strip_uptime(line);
             }
         }
+        // journalctl -k -o short-monotonic: "[  203.842973] host kernel: …"
+        sv host;
+        {
+            sv b = trim(body);
+            std::size_t sp = b.find(' ');
+            if (line[0] == '[' && sp != sv::npos && sp < 64 && starts_with(b.substr(sp), " kernel: ")) {
+                host = b.substr(0, sp);
+                body = b.substr(sp + 9);
+            }
+        }
         nf_record r;
         if (!scan_body(body, r)) return parse_status::not_mine;
         // A syslog-framed kernel line belongs to the syslog parser (it knows host and time).
         if (r.prefix.find(" kernel:") != sv::npos) return parse_status::not_mine;
         e.ts = ts;
         emit(r, batch, e);
+        if (!host.empty()) batch.add(f::host_name, host);
         (void)why;
         return parse_status::ok;
     }

@@ -171,6 +171,10 @@ TEST(Netfilter, BareDmesgLines) {
     const auto& t = fx.parse("[Fri Mar  1 12:00:05 2024] " + nf("[UFW ALLOW] ", "SRC=203.0.113.5 DST=192.0.2.10 LEN=60 PROTO=UDP SPT=1 DPT=2"));
     EXPECT_EQ(fx.ts(t), "2024-03-01T03:00:05Z");  // dmesg -T: local time
     EXPECT_EQ(fx.get(t, "event.action"), "allowed");
+    const auto& mono = fx.parse("[  203.842973] gw kernel: " + nf("IPTABLES-DROP: ", "SRC=203.0.113.5 DST=192.0.2.10 LEN=60 PROTO=UDP SPT=1 DPT=2"));
+    EXPECT_EQ(mono.source_type, "netfilter");  // journalctl -k -o short-monotonic
+    EXPECT_EQ(fx.get(mono, "host.name"), "gw");
+    EXPECT_EQ(fx.get(mono, "rule.name"), "IPTABLES-DROP");
     const auto& plain = fx.parse(nf("", "SRC=203.0.113.5 DST=192.0.2.10 LEN=60 PROTO=UDP SPT=1 DPT=2"));
     EXPECT_EQ(plain.source_type, "netfilter");
     EXPECT_FALSE(fx.has(plain, "rule.name"));
