@@ -71,8 +71,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
   columnsize=0);
 -- Few indexes on purpose: each costs about a microsecond per stored event (docs/decisions/0003).
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
-CREATE INDEX IF NOT EXISTS events_source_ip ON events(source_ip);
-CREATE INDEX IF NOT EXISTS events_user_name ON events(user_name);
+-- (field, ts): "this user's / address's newest events" reads the index in order and stops.
+CREATE INDEX IF NOT EXISTS events_source_ip ON events(source_ip, ts);
+CREATE INDEX IF NOT EXISTS events_user_name ON events(user_name, ts);
 CREATE TABLE IF NOT EXISTS alerts(
   id INTEGER PRIMARY KEY,
   batch INTEGER NOT NULL,
