@@ -268,6 +268,7 @@ bool has_word(sv s, sv lower_word) { return icontains(s, lower_word); }
 sv outcome_of(sv v) {
     if (v.empty()) return {};
     if (has_word(v, "fail") || has_word(v, "denied") || has_word(v, "invalid") ||
+        has_word(v, "unsuccessful") ||
         has_word(v, "bad credential") || has_word(v, "reject") || has_word(v, "locked"))
         return "failure";
     if (has_word(v, "success") || has_word(v, "succeeded") || iequals(v, "ok") ||

@@ -198,6 +198,14 @@ TEST(KeyValue, LogfmtAndUnquotedSpaces) {
     const auto& u = fx.parse("ts=1709294405 user=bob note=hello big world result=ok");
     EXPECT_EQ(fx.get(u, "note"), "hello big world");
     EXPECT_EQ(fx.ts(u), "2024-03-01T12:00:05Z");
+    // Go services (Authelia, Grafana, Traefik) log like this too
+    const auto& au = fx.parse(
+        R"~(time="2022-02-14T13:47:54+02:00" level=error msg="Unsuccessful 1FA authentication attempt by user 'fakeuser1': user not found" method=POST path=/api/firstfactor remote_ip=1.1.1.1 stack="trace")~");
+    EXPECT_EQ(fx.ts(au), "2022-02-14T11:47:54Z");
+    EXPECT_EQ(fx.get(au, "source.ip"), "1.1.1.1");
+    EXPECT_EQ(fx.get(au, "log.level"), "error");
+    EXPECT_EQ(fx.get(au, "event.category"), "authentication");
+    EXPECT_EQ(fx.get(au, "event.outcome"), "failure");
     // no time at all: the file's time
     const auto& n = fx.parse("alpha=1 beta=2 gamma=3");
     EXPECT_EQ(fx.ts(n), "2024-06-15T12:00:00Z");
