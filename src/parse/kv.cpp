@@ -452,13 +452,12 @@ void emit_pairs(kv_state& st, const context& ctx, event_batch& batch, event& e,
         resolved_key r = resolve_key(st.cache, ctx.opts, kv_family::kv, p.key, role_of);
         sv v = p.escaped ? unescape_quoted(batch, p.value) : p.value;
         add_native(batch, r, v);
-        if (r.target.id != k_no_field) {
-            if (r.target.id == f::message && !add_message) {
-            } else if (add_mapped(batch, r.target, v)) {
-                if (r.target.id == f::user_name) s.user = true;
-                else if (r.target.id == f::source_ip) s.src = true;
-                else if (r.target.id == f::destination_ip) s.dst = true;
-            }
+        // Inside syslog the envelope already set `message` to the whole record.
+        bool skip = r.target.id == f::message && !add_message;
+        if (r.target.id != k_no_field && !skip && add_mapped(batch, r.target, v)) {
+            if (r.target.id == f::user_name) s.user = true;
+            else if (r.target.id == f::source_ip) s.src = true;
+            else if (r.target.id == f::destination_ip) s.dst = true;
         }
         switch (r.role) {
             case r_none: break;
@@ -497,7 +496,7 @@ class kv_parser final : public line_parser {
 public:
     sv name() const override { return "kv"; }
     status configure(const options& opts) override { return kv_mappings_status(opts); }
-    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv& why) override {
+    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv&) override {
         if (line.size() < 8) return parse_status::not_mine;
         prefix_info pre;
         sv body = skip_syslog_prefix(line, ctx, pre);
@@ -505,7 +504,6 @@ public:
         std::size_t strays = 0;
         if (!scan_pairs(body, st.pairs, strays) || !plausible(st.pairs, strays, 3, 2))
             return parse_status::not_mine;
-        (void)why;
         if (!pre.host.empty()) batch.add(f::host_name, pre.host);
         e.ts = pre.ts;
         emit_pairs(st, ctx, batch, e, pre.ts != k_no_time, true);

@@ -55,10 +55,9 @@ bool parse_header(sv s, leef_header& h) {
     h.product = f[2];
     h.product_version = f[3];
     h.event_id = f[4];
-    sv rest = s.substr(0, 0);
-    // where the 5th field ended
+    // the attributes start after the 5th field's '|' (or after the 2.0 delimiter field)
     std::size_t after5 = static_cast<std::size_t>(f[4].data() + f[4].size() - s.data()) + 1;
-    rest = after5 <= s.size() ? s.substr(after5) : sv{};
+    sv rest = after5 <= s.size() ? s.substr(after5) : sv{};
     if (h.version[0] == '2' && n == 6 && f[5].find('=') == sv::npos) {
         char d = delimiter_of(f[5]);
         if (d == 0) return false;

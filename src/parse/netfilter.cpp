@@ -271,7 +271,7 @@ bool parse_proxmox(sv line, const context& ctx, event_batch& batch, event& e) {
 class netfilter_parser final : public line_parser {
 public:
     sv name() const override { return "netfilter"; }
-    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv& why) override {
+    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv&) override {
         if (line.size() < 12) return parse_status::not_mine;
         if (is_digit(line[0])) {
             return parse_proxmox(line, ctx, batch, e) ? parse_status::ok : parse_status::not_mine;
@@ -314,7 +314,6 @@ public:
         e.ts = ts;
         emit(r, batch, e);
         if (!host.empty()) batch.add(f::host_name, host);
-        (void)why;
         return parse_status::ok;
     }
 };

@@ -698,16 +698,15 @@ scan_result scan_nginx_error(sv line, const context& ctx, nginx_error& a, sv& wh
         tail.remove_prefix(c + 2);
         sv value;
         if (!tail.empty() && tail[0] == '"') {
-            std::size_t p = 0;
             // nginx does not escape here; the value ends at '"' followed by ", " or the end.
             std::size_t i = 1;
             for (; i < tail.size(); ++i)
-                if (tail[i] == '"' && (i + 1 == tail.size() || (tail[i + 1] == ',' && i + 2 < tail.size() && tail[i + 2] == ' ')))
+                if (tail[i] == '"' && (i + 1 == tail.size() ||
+                                       (tail[i + 1] == ',' && i + 2 < tail.size() && tail[i + 2] == ' ')))
                     break;
             if (i >= tail.size()) break;
             value = tail.substr(1, i - 1);
-            p = i + 1;
-            tail.remove_prefix(p);
+            tail.remove_prefix(i + 1);
         } else {
             std::size_t comma = tail.find(", ");
             value = tail.substr(0, comma);
