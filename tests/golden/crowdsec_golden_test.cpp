@@ -41,6 +41,14 @@ const std::map<std::string, std::string> k_in_scope = {
     {"syslog-logs", "syslog"},
 };
 
+// Folders whose sample is not a format any real tool writes, with the reason (listed in the
+// report, not scored).
+const std::map<std::string, std::string> k_excluded = {
+    {"windows-logs",
+     "the sample is Internet Explorer's rendering of event XML (\"- <Event>\", \"- <System>\" fold "
+     "markers), not an export any Windows tool writes; real XML exports are read (windows-bf)"},
+};
+
 struct expected {
     std::string message, source_ip, user, log_type;
 };
@@ -224,6 +232,10 @@ TEST(crowdsec_golden, parsers_match_hub_results) {
     std::ostringstream failures;
     std::size_t total = 0, total_ok = 0;
     for (const auto& [dir, label] : folders) {
+        if (auto ex = k_excluded.find(dir.filename().string()); ex != k_excluded.end()) {
+            md << "| " << ex->first << " | " << label << " | excluded | | | | " << ex->second << " |\n";
+            continue;
+        }
         auto r = run_folder(dir, label);
         if (r.lines == 0) continue;
         double pct = 100.0 * static_cast<double>(r.ok) / static_cast<double>(r.lines);
