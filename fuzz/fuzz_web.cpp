@@ -4,7 +4,8 @@
 #include "netfmt_harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static mimamori::fuzzing::netfmt_harness h({"web.access", "web.error"}, {"nginx", "apache2", ""});
+    static mimamori::fuzzing::netfmt_harness h({"web.access", "web.error"},
+                                               {"nginx", "apache2", ""});
     h.run(data, size);
     return 0;
 }

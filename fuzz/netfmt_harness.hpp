@@ -59,7 +59,8 @@ public:
                 } else {
                     if (st == parse::parse_status::malformed && why.empty()) std::abort();
                     batch.commit();
-                    if (st == parse::parse_status::not_mine && batch.events().back().field_count != 0)
+                    if (st == parse::parse_status::not_mine &&
+                        batch.events().back().field_count != 0)
                         std::abort();  // not_mine must add nothing
                     batch.rollback();
                 }
@@ -113,13 +114,14 @@ private:
             if ((ends_with(name, ".bytes") || ends_with(name, ".packets")) &&
                 !parse::is_uint_in(fl.value, 0, ~0ULL >> 1))
                 std::abort();
-            if (name == "process.pid" && !parse::is_uint_in(fl.value, 0, 4294967295ULL)) std::abort();
+            if (name == "process.pid" && !parse::is_uint_in(fl.value, 0, 4294967295ULL))
+                std::abort();
             if (name == "http.response.status_code" && !parse::is_uint_in(fl.value, 100, 999))
                 std::abort();
             if (name == "network.transport") {
                 std::string_view v = fl.value;
-                bool ok = v == "tcp" || v == "udp" || v == "icmp" || v == "ipv6-icmp" || v == "gre" ||
-                          v == "esp" || v == "ah" || v == "sctp" || v == "igmp" ||
+                bool ok = v == "tcp" || v == "udp" || v == "icmp" || v == "ipv6-icmp" ||
+                          v == "gre" || v == "esp" || v == "ah" || v == "sctp" || v == "igmp" ||
                           parse::is_uint_in(v, 0, 255);
                 if (!ok) std::abort();
             }

@@ -1,5 +1,6 @@
 // ArcSight Common Event Format:
-//   [syslog header ]CEF:Version|Device Vendor|Device Product|Device Version|Device Event Class ID|Name|Severity|Extension
+//   [syslog header ]CEF:Version|Device Vendor|Device Product|Device Version|Device Event Class
+//   ID|Name|Severity|Extension
 // Header fields escape '|' and '\' with a backslash; the extension is "key=value" pairs whose
 // values may hold spaces (a value runs to the next " key=") and escape '=', '\', newlines.
 // A line format ("cef", priority 10: the most specific), and a sniffer message parser for CEF
@@ -68,11 +69,13 @@ cef_state& state() {
     return s;
 }
 
-bool is_label_key(sv k) { return k.size() > 5 && ends_with(k, "Label"); }
+bool is_label_key(sv k) {
+    return k.size() > 5 && ends_with(k, "Label");
+}
 
 /// Emit a parsed record. `envelope_time`: e.ts already holds the syslog header's time.
-void emit(const cef_header& h, const context& ctx, event_batch& batch, event& e,
-          bool envelope_time, bool add_message) {
+void emit(const cef_header& h, const context& ctx, event_batch& batch, event& e, bool envelope_time,
+          bool add_message) {
     static const field_id k_vendor = intern("deviceVendor");
     static const field_id k_product = intern("deviceProduct");
     static const field_id k_version = intern("deviceVersion");
@@ -125,11 +128,16 @@ void emit(const cef_header& h, const context& ctx, event_batch& batch, event& e,
             dst |= r.target.id == f::destination_ip;
         }
         sv k = p.key;
-        if (k == "rt") rt = v;
-        else if (k == "start") start = v;
-        else if (k == "end") end = v;
-        else if (k == "outcome" || k == "eventOutcome") outcome = v;
-        else if (k == "cat") cat = v;
+        if (k == "rt")
+            rt = v;
+        else if (k == "start")
+            start = v;
+        else if (k == "end")
+            end = v;
+        else if (k == "outcome" || k == "eventOutcome")
+            outcome = v;
+        else if (k == "cat")
+            cat = v;
         else if (any_time.empty() && k.size() > 4 &&
                  (ends_with(k, "Time") || ends_with(k, "time")) && k != "rt")
             any_time = v;
@@ -159,8 +167,10 @@ void emit(const cef_header& h, const context& ctx, event_batch& batch, event& e,
             break;
         }
     }
-    if (ts != k_no_time) e.ts = ts;
-    else if (!envelope_time || e.ts == k_no_time) e.ts = ctx.reference_time;
+    if (ts != k_no_time)
+        e.ts = ts;
+    else if (!envelope_time || e.ts == k_no_time)
+        e.ts = ctx.reference_time;
 
     bool auth = icontains(name, "login") || icontains(name, "logon") ||
                 icontains(name, "authentication") || icontains(cat, "authentication");
@@ -217,8 +227,8 @@ public:
     }
 };
 
-parse_status cef_message(const syslog_envelope& env, sv msg, const context& ctx,
-                         event_batch& batch, event& e, sv&) {
+parse_status cef_message(const syslog_envelope& env, sv msg, const context& ctx, event_batch& batch,
+                         event& e, sv&) {
     cef_header h;
     if (env.program == "CEF") {
         if (!parse_header(msg, h)) return parse_status::not_mine;

@@ -32,8 +32,9 @@ struct kv_maps {
 
 kv_maps load_maps(const options* opts) {
     kv_maps m;
-    std::string dir = opts && !opts->mappings_dir.empty() ? opts->mappings_dir
-                                                          : std::string(MIMAMORI_SOURCE_DIR "/mappings");
+    std::string dir = opts && !opts->mappings_dir.empty()
+                          ? opts->mappings_dir
+                          : std::string(MIMAMORI_SOURCE_DIR "/mappings");
     m.path = dir + "/kv.yaml";
     static const char* k_sections[] = {"kv", "cef", "leef"};
     try {
@@ -42,7 +43,8 @@ kv_maps load_maps(const options* opts) {
             YAML::Node sec = root[k_sections[s]];
             if (!sec) continue;
             if (!sec.IsMap()) {
-                m.error = m.path + ": section '" + k_sections[s] + "' must be a map of key: ecs.name";
+                m.error =
+                    m.path + ": section '" + k_sections[s] + "' must be a map of key: ecs.name";
                 return m;
             }
             for (const auto& kvp : sec) {
@@ -99,7 +101,8 @@ status kv_mappings_status(const options& opts) {
 bool add_mapped(event_batch& batch, const ecs_target& t, sv v) {
     if (t.id == k_no_field || v.empty() || v == "N/A" || v == "n/a" || v == "-") return false;
     switch (t.check) {
-        case value_check::drop: return false;
+        case value_check::drop:
+            return false;
         case value_check::status:
             if (v.size() != 3 || !is_uint_in(v, 100, 999)) return false;
             batch.add(t.id, v);
@@ -108,7 +111,9 @@ bool add_mapped(event_batch& batch, const ecs_target& t, sv v) {
             if (v != "success" && v != "failure" && v != "unknown") return false;
             batch.add(t.id, v);
             return true;
-        case value_check::none: batch.add(t.id, v); return true;
+        case value_check::none:
+            batch.add(t.id, v);
+            return true;
         case value_check::ip: {
             if (is_ip(v)) {
                 batch.add(t.id, v);
@@ -121,8 +126,10 @@ bool add_mapped(event_batch& batch, const ecs_target& t, sv v) {
             sv rest = v.substr(c + 1);
             sv port = rest.substr(0, rest.find(':'));
             if (is_uint_in(port, 0, 65535)) {
-                if (t.id == f::source_ip) batch.add(f::source_port, port);
-                else if (t.id == f::destination_ip) batch.add(f::destination_port, port);
+                if (t.id == f::source_ip)
+                    batch.add(f::source_port, port);
+                else if (t.id == f::destination_ip)
+                    batch.add(f::destination_port, port);
             }
             return true;
         }
@@ -229,8 +236,8 @@ bool scan_pairs(sv s, std::vector<kv_pair>& out, std::size_t& strays) {
                     i += 2;
                     continue;
                 }
-                if (s[i] == '"' && (i + 1 == s.size() || s[i + 1] == ' ' || s[i + 1] == '\t' ||
-                                    s[i + 1] == ','))
+                if (s[i] == '"' &&
+                    (i + 1 == s.size() || s[i + 1] == ' ' || s[i + 1] == '\t' || s[i + 1] == ','))
                     break;
                 ++i;
             }
@@ -262,14 +269,16 @@ sv unescape_quoted(event_batch& batch, sv v) {
     return {out, n};
 }
 
-bool has_word(sv s, sv lower_word) { return icontains(s, lower_word); }
+bool has_word(sv s, sv lower_word) {
+    return icontains(s, lower_word);
+}
 
 /// success / failure / "" from a status or result word.
 sv outcome_of(sv v) {
     if (v.empty()) return {};
     if (has_word(v, "fail") || has_word(v, "denied") || has_word(v, "invalid") ||
-        has_word(v, "unsuccessful") ||
-        has_word(v, "bad credential") || has_word(v, "reject") || has_word(v, "locked"))
+        has_word(v, "unsuccessful") || has_word(v, "bad credential") || has_word(v, "reject") ||
+        has_word(v, "locked"))
         return "failure";
     if (has_word(v, "success") || has_word(v, "succeeded") || iequals(v, "ok") ||
         has_word(v, "logged in") || iequals(v, "login") || has_word(v, "tunnel-up"))
@@ -308,9 +317,25 @@ const special_keys& keys() {
 
 /// What emit_pairs does with a key beyond storing it (computed once per distinct key).
 enum key_role : std::uint8_t {
-    r_none, r_date, r_time, r_tz, r_eventtime, r_generic_time, r_logid, r_device, r_type,
-    r_subtype, r_action, r_status, r_logdesc, r_msg, r_log_type, r_log_component,
-    r_log_subtype, r_sub, r_name
+    r_none,
+    r_date,
+    r_time,
+    r_tz,
+    r_eventtime,
+    r_generic_time,
+    r_logid,
+    r_device,
+    r_type,
+    r_subtype,
+    r_action,
+    r_status,
+    r_logdesc,
+    r_msg,
+    r_log_type,
+    r_log_component,
+    r_log_subtype,
+    r_sub,
+    r_name
 };
 std::uint8_t role_of(field_id id) {
     const special_keys& k = keys();
@@ -384,11 +409,13 @@ void finish(event_batch& batch, event& e, const seen_values& s, const context& c
         batch.add(f::observer_product, "FortiGate");
     }
     // Authentication: a login/auth event with a user or a remote address.
-    sv what[] = {s.logdesc, s.action, s.msg, s.log_component, s.log_subtype, s.subtype, s.sub, s.name};
+    sv what[] = {s.logdesc,     s.action,  s.msg, s.log_component,
+                 s.log_subtype, s.subtype, s.sub, s.name};
     bool auth_words = false;
     for (sv w : what)
-        auth_words |= has_word(w, "login") || has_word(w, "logon") || has_word(w, "authentication") ||
-                      has_word(w, "auth fail") || has_word(w, "logged in");
+        auth_words |= has_word(w, "login") || has_word(w, "logon") ||
+                      has_word(w, "authentication") || has_word(w, "auth fail") ||
+                      has_word(w, "logged in");
     bool traffic = s.type == "traffic";
     if (auth_words && !traffic && (s.user || s.src)) {
         batch.add(f::event_category, "authentication");
@@ -403,10 +430,14 @@ void finish(event_batch& batch, event& e, const seen_values& s, const context& c
     }
     sv cat;
     if (s.type == "utm") {
-        if (s.subtype == "ips" || s.subtype == "anomaly") cat = "intrusion_detection";
-        else if (s.subtype == "virus") cat = "malware";
-        else if (s.subtype == "webfilter" || s.subtype == "waf") cat = "web";
-        else cat = "network";
+        if (s.subtype == "ips" || s.subtype == "anomaly")
+            cat = "intrusion_detection";
+        else if (s.subtype == "virus")
+            cat = "malware";
+        else if (s.subtype == "webfilter" || s.subtype == "waf")
+            cat = "web";
+        else
+            cat = "network";
     } else if (traffic || s.src || s.dst) {
         cat = "network";
     } else if (s.type == "event" && (s.subtype == "system" || s.subtype == "user")) {
@@ -414,9 +445,12 @@ void finish(event_batch& batch, event& e, const seen_values& s, const context& c
     }
     if (!cat.empty()) batch.add(f::event_category, cat);
     sv act = !s.action.empty() ? s.action : s.status;
-    if (is_deny(act)) batch.add(f::event_type, "denied");
-    else if (is_allow(act)) batch.add(f::event_type, "allowed");
-    else if (cat == "network") batch.add(f::event_type, "connection");
+    if (is_deny(act))
+        batch.add(f::event_type, "denied");
+    else if (is_allow(act))
+        batch.add(f::event_type, "allowed");
+    else if (cat == "network")
+        batch.add(f::event_type, "connection");
 }
 
 /// Thread-local state: the key cache and a reusable pair buffer (no allocation per line).
@@ -429,15 +463,15 @@ kv_state& state() {
     return s;
 }
 
-
 /// Is this list of pairs something the kv format should take? Rejects text that is mostly
 /// prose with a few k=v in it (exim's "H=host [ip] F=<a> rejected RCPT <b>: …", at most one
 /// stray word per `max_stray_ratio` pairs), and netfilter and audit records.
 bool plausible(const std::vector<kv_pair>& pairs, std::size_t strays, std::size_t min_pairs,
                std::size_t max_stray_ratio) {
     if (pairs.size() < min_pairs || strays * max_stray_ratio > pairs.size()) return false;
-    if (pairs[0].key == "IN") return false;                                    // netfilter
-    if (pairs[0].key == "type" && pairs.size() > 1 && pairs[1].key == "msg") return false;  // auditd
+    if (pairs[0].key == "IN") return false;  // netfilter
+    if (pairs[0].key == "type" && pairs.size() > 1 && pairs[1].key == "msg")
+        return false;  // auditd
     for (const auto& p : pairs)
         if (p.key == "msg" && starts_with(p.value, "audit(")) return false;
     return true;
@@ -455,38 +489,73 @@ void emit_pairs(kv_state& st, const context& ctx, event_batch& batch, event& e,
         // Inside syslog the envelope already set `message` to the whole record.
         bool skip = r.target.id == f::message && !add_message;
         if (r.target.id != k_no_field && !skip && add_mapped(batch, r.target, v)) {
-            if (r.target.id == f::user_name) s.user = true;
-            else if (r.target.id == f::source_ip) s.src = true;
-            else if (r.target.id == f::destination_ip) s.dst = true;
+            if (r.target.id == f::user_name)
+                s.user = true;
+            else if (r.target.id == f::source_ip)
+                s.src = true;
+            else if (r.target.id == f::destination_ip)
+                s.dst = true;
         }
         switch (r.role) {
-            case r_none: break;
-            case r_date: s.date = v; break;
+            case r_none:
+                break;
+            case r_date:
+                s.date = v;
+                break;
             case r_time:
                 s.time = v;
                 if (v.size() > 8) s.generic_time = v;  // SonicWall time="2019-05-10 11:50:48 UTC"
                 break;
-            case r_tz: s.tz = v; break;
-            case r_eventtime: s.eventtime = v; break;
+            case r_tz:
+                s.tz = v;
+                break;
+            case r_eventtime:
+                s.eventtime = v;
+                break;
             case r_generic_time:
                 if (s.generic_time.empty()) s.generic_time = v;
                 break;
-            case r_logid: s.logid = true; break;
-            case r_device: s.device = true; break;
-            case r_type: s.type = v; break;
-            case r_subtype: s.subtype = v; break;
-            case r_action: s.action = v; break;
-            case r_status: s.status = v; break;
-            case r_logdesc: s.logdesc = v; break;
-            case r_msg: s.msg = v; break;
+            case r_logid:
+                s.logid = true;
+                break;
+            case r_device:
+                s.device = true;
+                break;
+            case r_type:
+                s.type = v;
+                break;
+            case r_subtype:
+                s.subtype = v;
+                break;
+            case r_action:
+                s.action = v;
+                break;
+            case r_status:
+                s.status = v;
+                break;
+            case r_logdesc:
+                s.logdesc = v;
+                break;
+            case r_msg:
+                s.msg = v;
+                break;
             case r_log_type:
                 if (iequals(v, "firewall")) s.type = "traffic";  // Sophos XG
                 break;
-            case r_log_component: s.log_component = v; break;
-            case r_log_subtype: s.log_subtype = v; break;
-            case r_sub: s.sub = v; break;
-            case r_name: s.name = v; break;
-            default: break;
+            case r_log_component:
+                s.log_component = v;
+                break;
+            case r_log_subtype:
+                s.log_subtype = v;
+                break;
+            case r_sub:
+                s.sub = v;
+                break;
+            case r_name:
+                s.name = v;
+                break;
+            default:
+                break;
         }
     }
     finish(batch, e, s, ctx, have_envelope_time);

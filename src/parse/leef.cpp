@@ -24,9 +24,12 @@ char delimiter_of(sv d) {
     if (d.size() == 1 && d[0] != '=') return d[0];
     if (d == "\\t") return '\t';
     sv hex = d;
-    if (starts_with(hex, "0x") || starts_with(hex, "0X")) hex.remove_prefix(2);
-    else if (!hex.empty() && (hex[0] == 'x' || hex[0] == 'X')) hex.remove_prefix(1);
-    else return 0;
+    if (starts_with(hex, "0x") || starts_with(hex, "0X"))
+        hex.remove_prefix(2);
+    else if (!hex.empty() && (hex[0] == 'x' || hex[0] == 'X'))
+        hex.remove_prefix(1);
+    else
+        return 0;
     if (hex.empty() || hex.size() > 2) return 0;
     int v = 0;
     for (char c : hex) {
@@ -120,14 +123,20 @@ void emit(const leef_header& h, const context& ctx, event_batch& batch, event& e
             dst |= r.target.id == f::destination_ip;
         }
         sv k = p.key;
-        if (k == "devTime") dev_time = v;
-        else if (k == "cat") cat = v;
-        else if (k == "isLoginEvent") login = v;
-        else if (k == "outcome" || k == "result" || k == "status") outcome = v;
+        if (k == "devTime")
+            dev_time = v;
+        else if (k == "cat")
+            cat = v;
+        else if (k == "isLoginEvent")
+            login = v;
+        else if (k == "outcome" || k == "result" || k == "status")
+            outcome = v;
     }
     timestamp_ns ts = 0;
-    if (!dev_time.empty() && parse_any_time(dev_time, ctx, ts)) e.ts = ts;
-    else if (!envelope_time || e.ts == k_no_time) e.ts = ctx.reference_time;
+    if (!dev_time.empty() && parse_any_time(dev_time, ctx, ts))
+        e.ts = ts;
+    else if (!envelope_time || e.ts == k_no_time)
+        e.ts = ctx.reference_time;
 
     bool auth = iequals(login, "true") || icontains(cat, "login") || icontains(cat, "logon") ||
                 icontains(cat, "authentication") || icontains(h.event_id, "login") ||

@@ -21,12 +21,14 @@ bool is_severity(sv t) {
 }
 bool is_topic(sv t) {
     static constexpr sv k_topics[] = {
-        "account", "bgp", "caps", "certificate", "ddns", "dhcp", "dns", "e-mail", "event",
-        "firewall", "hotspot", "interface", "ipsec", "l2tp", "lte", "manager", "netwatch",
-        "ospf", "ovpn", "packet", "ppp", "pppoe", "pptp", "radius", "route", "script",
-        "sstp", "system", "ssh", "telnet", "web-proxy", "wireless", "wireguard", "async", "bfd",
-        "calc", "gsm", "ntp", "snmp", "ups", "vrrp", "watchdog", "raw", "read", "write",
-        "state", "store", "timer", "backup", "health", "container", "ike2", "dot1x"};
+        "account", "bgp",       "caps",      "certificate", "ddns",      "dhcp",   "dns",
+        "e-mail",  "event",     "firewall",  "hotspot",     "interface", "ipsec",  "l2tp",
+        "lte",     "manager",   "netwatch",  "ospf",        "ovpn",      "packet", "ppp",
+        "pppoe",   "pptp",      "radius",    "route",       "script",    "sstp",   "system",
+        "ssh",     "telnet",    "web-proxy", "wireless",    "wireguard", "async",  "bfd",
+        "calc",    "gsm",       "ntp",       "snmp",        "ups",       "vrrp",   "watchdog",
+        "raw",     "read",      "write",     "state",       "store",     "timer",  "backup",
+        "health",  "container", "ike2",      "dot1x"};
     if (is_severity(t)) return true;
     for (sv k : k_topics)
         if (t == k) return true;
@@ -153,8 +155,10 @@ bool firewall(sv body, event_batch& batch) {
     }
     if (!prefix.empty()) batch.add(f::rule_name, prefix);
     if (!chain.empty()) batch.add(k_chain, chain);
-    if (!iface_in.empty() && iface_in != "(unknown 0)") batch.add(f::observer_ingress_interface, iface_in);
-    if (!iface_out.empty() && iface_out != "(unknown 0)") batch.add(f::observer_egress_interface, iface_out);
+    if (!iface_in.empty() && iface_in != "(unknown 0)")
+        batch.add(f::observer_ingress_interface, iface_in);
+    if (!iface_out.empty() && iface_out != "(unknown 0)")
+        batch.add(f::observer_egress_interface, iface_out);
     if (!state.empty()) batch.add(k_state, state);
     if (sv m = ecs_mac(batch, mac); !m.empty()) batch.add(f::source_mac, m);
     if (sv t = transport_name(proto); !t.empty()) batch.add(f::network_transport, t);
@@ -224,8 +228,10 @@ parse_status mikrotik_message(const syslog_envelope&, sv msg, const context& ctx
     batch.add(f::observer_product, "RouterOS");
     batch.add(k_topics, topics);
     batch.add(f::log_level, severity);
-    if (starts_with(topics, "firewall")) firewall(body, batch);
-    else login(body, batch);
+    if (starts_with(topics, "firewall"))
+        firewall(body, batch);
+    else
+        login(body, batch);
     return parse_status::ok;
 }
 

@@ -72,26 +72,39 @@ bool scan_body(sv body, nf_record& r) {
         sv k = tok.substr(0, eq), v = tok.substr(eq + 1);
         switch (k.size()) {
             case 2:
-                if (k == "IN") r.in = v, r.have_in = true;
-                else if (k == "ID") {}
+                if (k == "IN")
+                    r.in = v, r.have_in = true;
+                else if (k == "ID") {
+                }
                 break;
             case 3:
-                if (k == "OUT") r.out = v, r.have_out = true;
-                else if (k == "MAC") r.mac = v;
-                else if (k == "SRC") r.src = v;
-                else if (k == "DST") r.dst = v;
+                if (k == "OUT")
+                    r.out = v, r.have_out = true;
+                else if (k == "MAC")
+                    r.mac = v;
+                else if (k == "SRC")
+                    r.src = v;
+                else if (k == "DST")
+                    r.dst = v;
                 else if (k == "LEN") {
                     if (!seen_len) r.len = v;  // the second LEN is the UDP/TCP length
                     seen_len = true;
-                } else if (k == "SPT") r.spt = v;
-                else if (k == "DPT") r.dpt = v;
-                else if (k == "UID") r.uid = v;
-                else if (k == "GID") r.gid = v;
+                } else if (k == "SPT")
+                    r.spt = v;
+                else if (k == "DPT")
+                    r.dpt = v;
+                else if (k == "UID")
+                    r.uid = v;
+                else if (k == "GID")
+                    r.gid = v;
                 break;
             case 4:
-                if (k == "TYPE") r.icmp_type = v;
-                else if (k == "CODE") r.icmp_code = v;
-                else if (k == "MARK") r.mark = v;
+                if (k == "TYPE")
+                    r.icmp_type = v;
+                else if (k == "CODE")
+                    r.icmp_code = v;
+                else if (k == "MARK")
+                    r.mark = v;
                 break;
             case 5:
                 if (k == "PROTO") r.proto = v;
@@ -102,7 +115,8 @@ bool scan_body(sv body, nf_record& r) {
             case 7:
                 if (k == "PHYSOUT") r.physout = v;
                 break;
-            default: break;
+            default:
+                break;
         }
     }
     if (flags_begin) r.flags = sv(flags_begin, static_cast<std::size_t>(flags_end - flags_begin));
@@ -190,8 +204,10 @@ void emit(const nf_record& r, event_batch& batch, event& e, sv rule_override = {
     if (!r.descr.empty()) batch.add(k_descr, r.descr);
     if (!r.in.empty()) batch.add(f::observer_ingress_interface, r.in);
     if (!r.out.empty()) batch.add(f::observer_egress_interface, r.out);
-    if (!r.in.empty() && r.out.empty()) batch.add(f::network_direction, "ingress");
-    else if (r.in.empty() && !r.out.empty()) batch.add(f::network_direction, "egress");
+    if (!r.in.empty() && r.out.empty())
+        batch.add(f::network_direction, "ingress");
+    else if (r.in.empty() && !r.out.empty())
+        batch.add(f::network_direction, "egress");
     if (!r.physin.empty()) batch.add(k_physin, r.physin);
     if (!r.physout.empty()) batch.add(k_physout, r.physout);
     if (!r.mac.empty()) add_macs(batch, r.mac);
@@ -200,15 +216,19 @@ void emit(const nf_record& r, event_batch& batch, event& e, sv rule_override = {
     if (is_uint_in(r.len, 0, 1u << 20)) batch.add(f::network_bytes, r.len);
     if (!r.proto.empty()) {
         sv t = transport_name(r.proto);
-        if (!t.empty()) batch.add(f::network_transport, t);
-        else if (iequals(r.proto, "udplite")) batch.add(f::network_iana_number, "136");
+        if (!t.empty())
+            batch.add(f::network_transport, t);
+        else if (iequals(r.proto, "udplite"))
+            batch.add(f::network_iana_number, "136");
     }
     if (is_uint_in(r.spt, 0, 65535)) batch.add(f::source_port, r.spt);
     if (is_uint_in(r.dpt, 0, 65535)) batch.add(f::destination_port, r.dpt);
     if (!r.icmp_type.empty())
-        batch.add(k_type, r.icmp_type, all_digits(r.icmp_type) ? value_kind::number : value_kind::string);
+        batch.add(k_type, r.icmp_type,
+                  all_digits(r.icmp_type) ? value_kind::number : value_kind::string);
     if (!r.icmp_code.empty())
-        batch.add(k_code, r.icmp_code, all_digits(r.icmp_code) ? value_kind::number : value_kind::string);
+        batch.add(k_code, r.icmp_code,
+                  all_digits(r.icmp_code) ? value_kind::number : value_kind::string);
     if (!r.flags.empty()) batch.add(k_flags, r.flags);
     if (!r.mark.empty()) batch.add(k_mark, r.mark);
     if (!r.uid.empty()) batch.add(k_uid, r.uid);
@@ -277,7 +297,7 @@ public:
             return parse_proxmox(line, ctx, batch, e) ? parse_status::ok : parse_status::not_mine;
         }
         sv body = line;
-        timestamp_ns ts = ctx.reference_time;  // no wall clock in plain dmesg output
+        timestamp_ns ts = ctx.reference_time;               // no wall clock in plain dmesg output
         if (line[0] == '<') return parse_status::not_mine;  // syslog framing: the syslog parser's
         if (line[0] != '[') {
             timestamp_ns t = 0;
@@ -302,7 +322,8 @@ public:
         {
             sv b = trim(body);
             std::size_t sp = b.find(' ');
-            if (line[0] == '[' && sp != sv::npos && sp < 64 && starts_with(b.substr(sp), " kernel: ")) {
+            if (line[0] == '[' && sp != sv::npos && sp < 64 &&
+                starts_with(b.substr(sp), " kernel: ")) {
                 host = b.substr(0, sp);
                 body = b.substr(sp + 9);
             }

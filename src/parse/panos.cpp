@@ -86,14 +86,16 @@ bool looks_panos(sv s) {
     return c2 != sv::npos && is_type(s.substr(c1 + 1, c2 - c1 - 1));
 }
 
-sv col(const csv_row& r, std::size_t i) { return i < r.n ? r.col[i] : sv{}; }
+sv col(const csv_row& r, std::size_t i) {
+    return i < r.n ? r.col[i] : sv{};
+}
 
 /// Add a column under a native name (skipping empty ones); the name is interned once.
-#define MIMAMORI_NATIVE(NAME, VALUE)                  \
-    do {                                              \
-        static const field_id k_id = intern(NAME);    \
-        sv v_ = (VALUE);                              \
-        if (!v_.empty()) batch.add(k_id, v_);         \
+#define MIMAMORI_NATIVE(NAME, VALUE)               \
+    do {                                           \
+        static const field_id k_id = intern(NAME); \
+        sv v_ = (VALUE);                           \
+        if (!v_.empty()) batch.add(k_id, v_);      \
     } while (0)
 
 sv panos_action(sv a) {
@@ -156,15 +158,19 @@ void emit_traffic(const csv_row& r, event_batch& batch) {
 
 void emit_threat(const csv_row& r, event_batch& batch, sv subtype) {
     sv cat = "intrusion_detection";
-    if (subtype == "virus" || subtype == "wildfire-virus" || subtype == "wildfire") cat = "malware";
-    else if (subtype == "url") cat = "web";
-    else if (subtype == "file" || subtype == "data") cat = "file";
+    if (subtype == "virus" || subtype == "wildfire-virus" || subtype == "wildfire")
+        cat = "malware";
+    else if (subtype == "url")
+        cat = "web";
+    else if (subtype == "file" || subtype == "data")
+        cat = "file";
     batch.add(f::event_category, cat);
     emit_session(r, batch);
     sv misc = col(r, 31), threat = col(r, 32);
     if (!misc.empty()) {
         MIMAMORI_NATIVE("misc", misc);
-        if (subtype == "url") batch.add(f::url_original, misc);
+        if (subtype == "url")
+            batch.add(f::url_original, misc);
         else if (subtype == "file" || subtype == "virus" || subtype == "wildfire")
             batch.add(f::file_name, misc);
     }
@@ -246,7 +252,8 @@ void emit_globalprotect(const csv_row& r, event_batch& batch, bool with_message)
     if (!user.empty()) batch.add(f::user_name, user);
     add_ip(batch, f::source_ip, col(r, 15));
     if (col(r, 15).empty() || col(r, 15) == "0.0.0.0") add_ip(batch, f::source_ip, col(r, 16));
-    bool auth = icontains(eventid, "auth") || icontains(eventid, "login") || icontains(eventid, "logout");
+    bool auth =
+        icontains(eventid, "auth") || icontains(eventid, "login") || icontains(eventid, "logout");
     batch.add(f::event_category, auth ? sv("authentication") : sv("network"));
     if (status == "success" || status == "failure") batch.add(f::event_outcome, status);
     if (with_message && !col(r, 27).empty()) batch.add(f::message, col(r, 27));
@@ -258,8 +265,8 @@ void emit_globalprotect(const csv_row& r, event_batch& batch, bool with_message)
 bool high_res_time(const csv_row& r, const context& ctx, timestamp_ns& out) {
     for (std::size_t i = r.n; i-- > 40;) {
         sv c = r.col[i];
-        if (c.size() >= 25 && c[4] == '-' && c[10] == 'T' && (c.back() == 'Z' || c[c.size() - 3] == ':') &&
-            parse_iso(c, ctx, out) == c.size())
+        if (c.size() >= 25 && c[4] == '-' && c[10] == 'T' &&
+            (c.back() == 'Z' || c[c.size() - 3] == ':') && parse_iso(c, ctx, out) == c.size())
             return true;
     }
     return false;
@@ -274,9 +281,12 @@ parse_status emit(sv s, const context& ctx, event_batch& batch, event& e, bool w
     sv type = col(r, 3), subtype = col(r, 4);
     timestamp_ns generated = 0, hr = 0;
     bool have_generated = panos_time(col(r, 6), ctx, generated);
-    if (high_res_time(r, ctx, hr)) e.ts = hr;
+    if (high_res_time(r, ctx, hr))
+        e.ts = hr;
     else if (!envelope_time || e.ts == k_no_time)
-        e.ts = have_generated ? generated : panos_time(col(r, 1), ctx, generated) ? generated : ctx.reference_time;
+        e.ts = have_generated                          ? generated
+               : panos_time(col(r, 1), ctx, generated) ? generated
+                                                       : ctx.reference_time;
     e.source_type = "panos";
     batch.add(f::event_kind, "event");
     batch.add(f::observer_vendor, "Palo Alto Networks");
@@ -284,10 +294,14 @@ parse_status emit(sv s, const context& ctx, event_batch& batch, event& e, bool w
     MIMAMORI_NATIVE("serial", col(r, 2));
     MIMAMORI_NATIVE("type", type);
     MIMAMORI_NATIVE("subtype", subtype);
-    if (type == "TRAFFIC") emit_traffic(r, batch);
-    else if (type == "THREAT") emit_threat(r, batch, subtype);
-    else if (type == "SYSTEM") emit_system(r, batch, with_message);
-    else if (type == "GLOBALPROTECT") emit_globalprotect(r, batch, with_message);
+    if (type == "TRAFFIC")
+        emit_traffic(r, batch);
+    else if (type == "THREAT")
+        emit_threat(r, batch, subtype);
+    else if (type == "SYSTEM")
+        emit_system(r, batch, with_message);
+    else if (type == "GLOBALPROTECT")
+        emit_globalprotect(r, batch, with_message);
     return parse_status::ok;
 }
 

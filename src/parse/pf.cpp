@@ -31,11 +31,15 @@ void add_common(event_batch& batch, event& e, sv action, sv dir, sv iface) {
     }
     if (!action.empty()) batch.add(k_action, action);
     if (!iface.empty()) {
-        if (dir == "out") batch.add(f::observer_egress_interface, iface);
-        else batch.add(f::observer_ingress_interface, iface);
+        if (dir == "out")
+            batch.add(f::observer_egress_interface, iface);
+        else
+            batch.add(f::observer_ingress_interface, iface);
     }
-    if (dir == "in") batch.add(f::network_direction, "ingress");
-    else if (dir == "out") batch.add(f::network_direction, "egress");
+    if (dir == "in")
+        batch.add(f::network_direction, "ingress");
+    else if (dir == "out")
+        batch.add(f::network_direction, "egress");
 }
 
 // --- filterlog CSV --------------------------------------------------------------------------
@@ -144,7 +148,8 @@ void split_addr_port(sv s, sv& ip, sv& port) {
 class pflog_parser final : public line_parser {
 public:
     sv name() const override { return "pf"; }
-    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv& why) override {
+    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e,
+                       sv& why) override {
         std::size_t r = line.find("rule ");
         if (r == sv::npos || r > 40) return parse_status::not_mine;
         timestamp_ns ts = ctx.reference_time;  // -ttt deltas and no stamp: file time
@@ -184,8 +189,10 @@ public:
             int depth = 0;
             std::size_t i = 0;
             for (; i < rest.size(); ++i) {
-                if (rest[i] == '(') ++depth;
-                else if (rest[i] == ')' && --depth == 0) break;
+                if (rest[i] == '(')
+                    ++depth;
+                else if (rest[i] == ')' && --depth == 0)
+                    break;
             }
             if (i >= rest.size()) {
                 why = "pflog: unbalanced header details";
@@ -219,8 +226,10 @@ public:
         sv transport;
         if (!proto_hint.empty()) transport = transport_name(proto_hint);
         if (transport.empty()) {
-            if (starts_with(detail, "icmp6") || starts_with(detail, "ICMP6")) transport = "ipv6-icmp";
-            else if (starts_with(detail, "icmp") || starts_with(detail, "ICMP")) transport = "icmp";
+            if (starts_with(detail, "icmp6") || starts_with(detail, "ICMP6"))
+                transport = "ipv6-icmp";
+            else if (starts_with(detail, "icmp") || starts_with(detail, "ICMP"))
+                transport = "icmp";
             else if (starts_with(detail, "udp") || starts_with(detail, "UDP") ||
                      starts_with(detail, "[udp"))
                 transport = "udp";
@@ -228,7 +237,8 @@ public:
                      (detail.size() >= 2 && detail[1] == ' ' &&
                       sv("SFRP.").find(detail[0]) != sv::npos) ||
                      (detail.size() >= 3 && detail[2] == ' ' && detail[1] != ' ' &&
-                      sv("SFRPWEU").find(detail[0]) != sv::npos && sv("SFRPWEU.").find(detail[1]) != sv::npos))
+                      sv("SFRPWEU").find(detail[0]) != sv::npos &&
+                      sv("SFRPWEU.").find(detail[1]) != sv::npos))
                 transport = "tcp";
         }
         static const field_id k_rule = intern("rule");

@@ -18,8 +18,12 @@ namespace mimamori::parse::scan {
 
 using sv = std::string_view;
 
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+constexpr bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 constexpr bool is_hex(char c) {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
@@ -58,7 +62,9 @@ inline bool digits_at(sv s, std::size_t pos, std::size_t n, unsigned& v) {
     }
     return true;
 }
-inline bool starts_with(sv s, sv p) { return s.size() >= p.size() && s.compare(0, p.size(), p) == 0; }
+inline bool starts_with(sv s, sv p) {
+    return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
+}
 inline bool ends_with(sv s, sv p) {
     return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
 }
@@ -88,7 +94,9 @@ inline bool icontains(sv hay, sv lower_needle) {
     return false;
 }
 /// Position of the first occurrence of needle in hay at or after from, or npos.
-inline std::size_t find(sv hay, sv needle, std::size_t from = 0) { return hay.find(needle, from); }
+inline std::size_t find(sv hay, sv needle, std::size_t from = 0) {
+    return hay.find(needle, from);
+}
 
 /// Next space-separated token of s starting at pos (pos is moved past it and one space).
 inline sv next_token(sv s, std::size_t& pos) {
@@ -222,7 +230,8 @@ inline std::size_t parse_bsd(sv s, const context& ctx, timestamp_ns& out) {
     if (i < s.size() && is_digit(s[i])) {
         c.day = static_cast<unsigned>(s[i] - '0');
         ++i;
-        if (i < s.size() && is_digit(s[i])) c.day = c.day * 10 + static_cast<unsigned>(s[i++] - '0');
+        if (i < s.size() && is_digit(s[i]))
+            c.day = c.day * 10 + static_cast<unsigned>(s[i++] - '0');
     } else {
         return 0;
     }
@@ -255,11 +264,20 @@ inline bool parse_epoch(sv s, timestamp_ns& out) {
     std::uint64_t unit = 0;
     switch (whole.size()) {
         case 9:
-        case 10: unit = k_ns_per_sec; break;
-        case 13: unit = 1'000'000; break;
-        case 16: unit = 1'000; break;
-        case 19: unit = 1; break;
-        default: return false;
+        case 10:
+            unit = k_ns_per_sec;
+            break;
+        case 13:
+            unit = 1'000'000;
+            break;
+        case 16:
+            unit = 1'000;
+            break;
+        case 19:
+            unit = 1;
+            break;
+        default:
+            return false;
     }
     constexpr std::uint64_t k_max_s = 7'258'118'400ULL;  // 2200-01-01: int64 ns end in 2262
     if (v / (k_ns_per_sec / unit) >= k_max_s) return false;
@@ -385,8 +403,10 @@ inline sv skip_syslog_prefix(sv line, const context& ctx, prefix_info& info) {
                         ++i;
                         continue;
                     }
-                    if (rest[i] == '"') in_q = !in_q;
-                    else if (rest[i] == ']' && !in_q) break;
+                    if (rest[i] == '"')
+                        in_q = !in_q;
+                    else if (rest[i] == ']' && !in_q)
+                        break;
                 }
                 if (i >= rest.size()) return rest;
                 rest.remove_prefix(i + 1);
@@ -500,7 +520,9 @@ private:
 };
 
 /// True when s needs no unescaping for the given escape character set.
-inline bool has_backslash(sv s) { return s.find('\\') != sv::npos; }
+inline bool has_backslash(sv s) {
+    return s.find('\\') != sv::npos;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Key=value mappings (mappings/kv.yaml), shared by kv.cpp, cef.cpp and leef.cpp; implemented in
@@ -596,8 +618,10 @@ inline resolved_key resolve_key(key_cache<key_info>& cache, const options* opts,
 /// Store a record's own key=value under the key's name (checked when the name promises a shape).
 inline void add_native(event_batch& batch, const resolved_key& r, sv v) {
     if (r.id == k_no_field) return;
-    if (r.native == value_check::none) batch.add(r.id, v);
-    else add_mapped(batch, ecs_target{r.id, r.native}, v);
+    if (r.native == value_check::none)
+        batch.add(r.id, v);
+    else
+        add_mapped(batch, ecs_target{r.id, r.native}, v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -613,7 +637,8 @@ struct ext_pair {
 inline std::size_t ext_key_at(sv s, std::size_t pos) {
     if (pos >= s.size() || !(is_alpha(s[pos]) || s[pos] == '_')) return 0;
     std::size_t i = pos + 1;
-    while (i < s.size() && i - pos <= 64 && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '_' || s[i] == '.'))
+    while (i < s.size() && i - pos <= 64 &&
+           (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '_' || s[i] == '.'))
         ++i;
     if (i >= s.size() || s[i] != '=' || i - pos > 64) return 0;
     return i - pos;

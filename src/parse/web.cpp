@@ -123,8 +123,10 @@ bool is_hostname(sv s) {
     if (s.empty() || s.size() > 253) return false;
     bool letter = false;
     for (char c : s) {
-        if (is_alpha(c)) letter = true;
-        else if (!is_digit(c) && c != '.' && c != '-' && c != '_') return false;
+        if (is_alpha(c))
+            letter = true;
+        else if (!is_digit(c) && c != '.' && c != '-' && c != '_')
+            return false;
     }
     return letter;
 }
@@ -183,8 +185,10 @@ bool add_request(event_batch& batch, sv request, bool have_domain) {
 
 void add_client(event_batch& batch, sv client) {
     if (client.empty() || client == "-") return;
-    if (is_ip(client)) batch.add(f::source_ip, client);
-    else if (is_hostname(client)) batch.add(f::source_domain, client);
+    if (is_ip(client))
+        batch.add(f::source_ip, client);
+    else if (is_hostname(client))
+        batch.add(f::source_domain, client);
 }
 
 void add_status(event_batch& batch, sv status) {
@@ -192,8 +196,12 @@ void add_status(event_batch& batch, sv status) {
     batch.add(f::event_outcome, status[0] < '4' ? sv("success") : sv("failure"));
 }
 
-bool valid_status(sv s) { return s.size() == 3 && is_uint_in(s, 100, 999); }
-bool valid_bytes(sv s) { return s == "-" || all_digits(s); }
+bool valid_status(sv s) {
+    return s.size() == 3 && is_uint_in(s, 100, 999);
+}
+bool valid_bytes(sv s) {
+    return s == "-" || all_digits(s);
+}
 
 // --- access logs ----------------------------------------------------------------------------
 
@@ -244,7 +252,8 @@ scan_result scan_clf(sv line, const context& ctx, access_line& a, sv& why) {
             client = pre[1];
             a.user = pre[3];
         } else if (pre[1] == "-") {  // client ident "user with space"
-            a.user = sv(pre[2].data(), static_cast<std::size_t>(pre[3].data() + pre[3].size() - pre[2].data()));
+            a.user = sv(pre[2].data(),
+                        static_cast<std::size_t>(pre[3].data() + pre[3].size() - pre[2].data()));
         } else {
             return scan_result::no;
         }
@@ -380,15 +389,19 @@ scan_result scan_npm(sv line, const context& ctx, access_line& a, sv& why, sv& m
         std::size_t sp = g.find(' ');
         if (sp != sv::npos) {
             sv name = g.substr(0, sp), val = g.substr(sp + 1);
-            if (name == "Client") a.client = val;
-            else if (name == "Length") a.bytes = val;
-            else if (name == "Sent-to") a.npm_upstream = val;
+            if (name == "Client")
+                a.client = val;
+            else if (name == "Length")
+                a.bytes = val;
+            else if (name == "Sent-to")
+                a.npm_upstream = val;
         }
         p = end + 1;
     }
     if (p + 1 < line.size() && line[p] == ' ' && line[p + 1] == '"') {
         ++p;
-        if (quoted(line, p, a.agent) && p + 1 < line.size() && line[p] == ' ' && line[p + 1] == '"') {
+        if (quoted(line, p, a.agent) && p + 1 < line.size() && line[p] == ' ' &&
+            line[p + 1] == '"') {
             ++p;
             if (!quoted(line, p, a.referrer)) a.referrer = {};
         }
@@ -454,7 +467,8 @@ std::size_t haproxy_prefix(sv line, const context& ctx, sv& client, sv& port, ti
     if (ip.size() > 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
     if (!is_ip(ip)) return 0;
     std::size_t rb = line.find(']', sp + 2);
-    if (rb == sv::npos || rb - sp > 40 || !parse_clf_time(line.substr(sp + 2, rb - sp - 2), ctx, ts))
+    if (rb == sv::npos || rb - sp > 40 ||
+        !parse_clf_time(line.substr(sp + 2, rb - sp - 2), ctx, ts))
         return 0;
     if (rb + 1 < line.size() && line[rb + 1] != ' ') return 0;
     client = ip;
@@ -526,8 +540,10 @@ parse_status parse_access(sv line, const context& ctx, event_batch& batch, event
     }
     if (r == scan_result::no) return parse_status::not_mine;
     if (r == scan_result::broken) return parse_status::malformed;
-    if (npm) emit_access(a, batch, e, method, uri);
-    else emit_access(a, batch, e);
+    if (npm)
+        emit_access(a, batch, e, method, uri);
+    else
+        emit_access(a, batch, e);
     return parse_status::ok;
 }
 
@@ -644,8 +660,10 @@ void emit_apache_error(const apache_error& a, event_batch& batch, event& e, bool
     if (!a.code.empty()) batch.add(f::event_code, a.code);
     sv msg = a.message;
     if (!a.code.empty()) msg = trim(msg.substr(8));
-    if (sv u = auth_failure_user(msg); !u.empty()) add_auth_failure(batch, u);
-    else batch.add(f::event_category, "web");
+    if (sv u = auth_failure_user(msg); !u.empty())
+        add_auth_failure(batch, u);
+    else
+        batch.add(f::event_category, "web");
     if (with_message && !a.message.empty()) batch.add(f::message, a.message);
 }
 
@@ -701,8 +719,9 @@ scan_result scan_nginx_error(sv line, const context& ctx, nginx_error& a, sv& wh
             // nginx does not escape here; the value ends at '"' followed by ", " or the end.
             std::size_t i = 1;
             for (; i < tail.size(); ++i)
-                if (tail[i] == '"' && (i + 1 == tail.size() ||
-                                       (tail[i + 1] == ',' && i + 2 < tail.size() && tail[i + 2] == ' ')))
+                if (tail[i] == '"' &&
+                    (i + 1 == tail.size() ||
+                     (tail[i + 1] == ',' && i + 2 < tail.size() && tail[i + 2] == ' ')))
                     break;
             if (i >= tail.size()) break;
             value = tail.substr(1, i - 1);
@@ -712,14 +731,22 @@ scan_result scan_nginx_error(sv line, const context& ctx, nginx_error& a, sv& wh
             value = tail.substr(0, comma);
             tail.remove_prefix(comma == sv::npos ? tail.size() : comma);
         }
-        if (name == "client") a.client = value;
-        else if (name == "server") a.server = value;
-        else if (name == "request") a.request = value;
-        else if (name == "host") a.host = value;
-        else if (name == "login") a.login = value;
-        else if (name == "upstream") a.upstream = value;
-        if (starts_with(tail, ", ")) tail.remove_prefix(2);
-        else break;
+        if (name == "client")
+            a.client = value;
+        else if (name == "server")
+            a.server = value;
+        else if (name == "request")
+            a.request = value;
+        else if (name == "host")
+            a.host = value;
+        else if (name == "login")
+            a.login = value;
+        else if (name == "upstream")
+            a.upstream = value;
+        if (starts_with(tail, ", "))
+            tail.remove_prefix(2);
+        else
+            break;
     }
     return scan_result::yes;
 }
@@ -798,10 +825,13 @@ bool parse_litespeed_error(sv line, const context& ctx, event_batch& batch, even
         user = t.substr(0, t.find(' '));
     } else if (starts_with(msg, "User '")) {
         std::size_t q = msg.find('\'', 6);
-        if (q != sv::npos && starts_with(msg.substr(q), "' failed to authenticate")) user = msg.substr(6, q - 6);
+        if (q != sv::npos && starts_with(msg.substr(q), "' failed to authenticate"))
+            user = msg.substr(6, q - 6);
     }
-    if (!user.empty()) add_auth_failure(batch, user);
-    else batch.add(f::event_category, "web");
+    if (!user.empty())
+        add_auth_failure(batch, user);
+    else
+        batch.add(f::event_category, "web");
     if (with_message && !msg.empty()) batch.add(f::message, msg);
     return true;
 }
@@ -859,7 +889,8 @@ parse_status parse_error_line(sv line, const context& ctx, event_batch& batch, e
 class web_access_parser final : public line_parser {
 public:
     sv name() const override { return "web.access"; }
-    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv& why) override {
+    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e,
+                       sv& why) override {
         return parse_access(line, ctx, batch, e, why);
     }
 };
@@ -867,7 +898,8 @@ public:
 class web_error_parser final : public line_parser {
 public:
     sv name() const override { return "web.error"; }
-    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv& why) override {
+    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e,
+                       sv& why) override {
         return parse_error_line(line, ctx, batch, e, why, true);
     }
 };

@@ -11,8 +11,8 @@
 namespace mimamori {
 namespace {
 
-using testing::format_fixture;
 using parse::parse_status;
+using testing::format_fixture;
 
 constexpr const char* k_fgt_deny =
     R"~(date=2019-05-10 time=11:50:48 logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" eventtime=1557514248379911176 srcip=172.16.200.55 srcport=56000 srcintf="port1" srcintfrole="undefined" dstip=10.1.100.11 dstport=443 dstintf="port2" dstintfrole="undefined" sessionid=1234 proto=6 action="deny" policyid=0 policytype="policy" service="HTTPS" dstcountry="Reserved" srccountry="Reserved" trandisp="noop" duration=0 sentbyte=0 rcvdbyte=0 sentpkt=0 appcat="unscanned" crscore=30 craction=131072 crlevel="high" devname="FG100E" devid="FG100E4Q17000000")~";
@@ -50,10 +50,14 @@ TEST(FortiGate, TrafficDeny) {
 
 TEST(FortiGate, TimestampVariants) {
     format_fixture fx("kv", "Asia/Tokyo");
-    const std::string tail = R"~( logid="0000000013" type="traffic" subtype="forward" vd="root" srcip=10.0.0.1 dstip=10.0.0.2 action="accept" devname="FG")~";
-    EXPECT_EQ(fx.ts(fx.parse(R"~(date=2019-05-10 time=11:50:48 tz="+0200")~" + tail)), "2019-05-10T09:50:48Z");
-    EXPECT_EQ(fx.ts(fx.parse("date=2019-05-10 time=11:50:48" + tail)), "2019-05-10T02:50:48Z");  // --tz
-    EXPECT_EQ(fx.ts(fx.parse("date=2019-05-10 time=11:50:48 eventtime=1557514248" + tail)), "2019-05-10T18:50:48Z");
+    const std::string tail =
+        R"~( logid="0000000013" type="traffic" subtype="forward" vd="root" srcip=10.0.0.1 dstip=10.0.0.2 action="accept" devname="FG")~";
+    EXPECT_EQ(fx.ts(fx.parse(R"~(date=2019-05-10 time=11:50:48 tz="+0200")~" + tail)),
+              "2019-05-10T09:50:48Z");
+    EXPECT_EQ(fx.ts(fx.parse("date=2019-05-10 time=11:50:48" + tail)),
+              "2019-05-10T02:50:48Z");  // --tz
+    EXPECT_EQ(fx.ts(fx.parse("date=2019-05-10 time=11:50:48 eventtime=1557514248" + tail)),
+              "2019-05-10T18:50:48Z");
     EXPECT_EQ(fx.ts(fx.parse("date=2019-05-10 time=11:50:48 eventtime=1557514248379911" + tail)),
               "2019-05-10T18:50:48.379911Z");
     const auto& a = fx.parse("date=2019-05-10 time=11:50:48" + tail);
@@ -69,7 +73,8 @@ TEST(FortiGate, QuotedValuesWithSpacesAndEscapes) {
     EXPECT_EQ(fx.get(e, "cfgpath"), "system admin");
     EXPECT_EQ(fx.get(e, "event.category"), "host");
     // a record cut by a 1 KiB syslog limit inside a quoted value
-    const auto& cut = fx.parse(R"~(date=2019-05-10 time=11:50:48 logid="1" type="traffic" vd="root" srcip=1.2.3.4 msg="cut here)~");
+    const auto& cut = fx.parse(
+        R"~(date=2019-05-10 time=11:50:48 logid="1" type="traffic" vd="root" srcip=1.2.3.4 msg="cut here)~");
     EXPECT_EQ(fx.get(cut, "msg"), "cut here");
 }
 
@@ -140,9 +145,12 @@ TEST(KeyValue, SophosUtm) {
     EXPECT_EQ(fx.get(e, "observer.ingress.interface.name"), "eth0");
     EXPECT_EQ(fx.get(e, "destination.port"), "23");
     // the same body inside syslog, through the sniffer
-    ASSERT_EQ(fx.message("ulogd", R"~(id="2001" severity="info" sys="SecureNet" sub="packetfilter" name="Packet dropped" action="drop" srcip="203.0.113.5" dstip="192.0.2.1")~",
-                         true, 1557489048LL * k_ns_per_sec),
-              parse_status::ok);
+    ASSERT_EQ(
+        fx.message(
+            "ulogd",
+            R"~(id="2001" severity="info" sys="SecureNet" sub="packetfilter" name="Packet dropped" action="drop" srcip="203.0.113.5" dstip="192.0.2.1")~",
+            true, 1557489048LL * k_ns_per_sec),
+        parse_status::ok);
     EXPECT_EQ(fx.last().source_type, "kv");
     EXPECT_EQ(fx.get(fx.last(), "source.ip"), "203.0.113.5");
 }
@@ -190,7 +198,8 @@ TEST(KeyValue, SonicWall) {
 
 TEST(KeyValue, LogfmtAndUnquotedSpaces) {
     format_fixture fx("kv", "UTC", "2024-06-15T12:00:00Z");
-    const auto& e = fx.parse(R"~(time="2024-03-01T12:00:05+09:00" level=info msg="started server" component=api)~");
+    const auto& e = fx.parse(
+        R"~(time="2024-03-01T12:00:05+09:00" level=info msg="started server" component=api)~");
     EXPECT_EQ(e.source_type, "kv");
     EXPECT_EQ(fx.ts(e), "2024-03-01T03:00:05Z");
     EXPECT_EQ(fx.get(e, "component"), "api");
@@ -214,7 +223,8 @@ TEST(KeyValue, LogfmtAndUnquotedSpaces) {
 TEST(KeyValue, KeysThatLookLikeEcsNamesAreChecked) {
     format_fixture fx("kv");
     const auto& e = fx.parse(
-        "client.ip=notanip p.port=abc event.outcome=ok source.ip=1.2.3.4 peer.port=443 event.category=x host.mac=00:11:22:33:44:55 sent.bytes=-5");
+        "client.ip=notanip p.port=abc event.outcome=ok source.ip=1.2.3.4 peer.port=443 "
+        "event.category=x host.mac=00:11:22:33:44:55 sent.bytes=-5");
     EXPECT_EQ(e.source_type, "kv");
     EXPECT_FALSE(fx.has(e, "client.ip"));
     EXPECT_FALSE(fx.has(e, "p.port"));
@@ -226,24 +236,36 @@ TEST(KeyValue, KeysThatLookLikeEcsNamesAreChecked) {
     EXPECT_EQ(fx.get(e, "host.mac"), "00-11-22-33-44-55");
     // CEF labels are names too
     format_fixture cx("cef");
-    const auto& c = cx.parse("CEF:0|A|B|1|x|y|3|cs1Label=peer.ip cs1=nope cs2Label=Rule cs2=r1 src=1.2.3.4");
+    const auto& c =
+        cx.parse("CEF:0|A|B|1|x|y|3|cs1Label=peer.ip cs1=nope cs2Label=Rule cs2=r1 src=1.2.3.4");
     EXPECT_FALSE(cx.has(c, "peer.ip"));
     EXPECT_EQ(cx.get(c, "Rule"), "r1");
 }
 
 TEST(KeyValue, OtherFormatsAreNotMine) {
     format_fixture fx;
-    EXPECT_EQ(fx.only("kv", "IN=eth0 OUT= MAC=00 SRC=1.2.3.4 DST=5.6.7.8 LEN=40 PROTO=TCP"), parse_status::not_mine);
-    EXPECT_EQ(fx.only("kv", "Mar  1 12:00:05 gw kernel: IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP"),
+    EXPECT_EQ(fx.only("kv", "IN=eth0 OUT= MAC=00 SRC=1.2.3.4 DST=5.6.7.8 LEN=40 PROTO=TCP"),
               parse_status::not_mine);
-    EXPECT_EQ(fx.only("kv", R"~(type=USER_LOGIN msg=audit(1709294405.123:456): pid=1 uid=0 auid=4294967295 msg='op=login acct="root" res=failed')~"),
-              parse_status::not_mine);
-    EXPECT_EQ(fx.only("kv", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET /?a=b&c=d&e=f HTTP/1.1" 200 5 "-" "x=y")~"),
-              parse_status::not_mine);
-    EXPECT_EQ(fx.only("kv", "Mar  1 12:00:05 h sudo: alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls"),
+    EXPECT_EQ(
+        fx.only("kv", "Mar  1 12:00:05 gw kernel: IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP"),
+        parse_status::not_mine);
+    EXPECT_EQ(
+        fx.only(
+            "kv",
+            R"~(type=USER_LOGIN msg=audit(1709294405.123:456): pid=1 uid=0 auid=4294967295 msg='op=login acct="root" res=failed')~"),
+        parse_status::not_mine);
+    EXPECT_EQ(
+        fx.only(
+            "kv",
+            R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET /?a=b&c=d&e=f HTTP/1.1" 200 5 "-" "x=y")~"),
+        parse_status::not_mine);
+    EXPECT_EQ(fx.only("kv",
+                      "Mar  1 12:00:05 h sudo: alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+                      "COMMAND=/bin/ls"),
               parse_status::not_mine);
     EXPECT_EQ(fx.only("kv", "a=1 b=2"), parse_status::not_mine);
-    EXPECT_EQ(fx.only("kv", "CEF:0|a|b|c|d|e|5|src=1.2.3.4 dst=5.6.7.8 spt=1"), parse_status::not_mine);
+    EXPECT_EQ(fx.only("kv", "CEF:0|a|b|c|d|e|5|src=1.2.3.4 dst=5.6.7.8 spt=1"),
+              parse_status::not_mine);
     EXPECT_EQ(fx.message("", "session opened for user root by (uid=0)"), parse_status::not_mine);
     EXPECT_EQ(fx.message("", "a=1 b=2 c=3"), parse_status::not_mine);  // sniffer wants 4 pairs
 }
@@ -252,7 +274,9 @@ TEST(KeyValue, OtherFormatsAreNotMine) {
 
 TEST(Cef, SpecExamples) {
     format_fixture fx("cef", "UTC", "2024-06-15T12:00:00Z");
-    const auto& e = fx.parse("CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 dst=2.1.2.2 spt=1232");
+    const auto& e = fx.parse(
+        "CEF:0|Security|threatmanager|1.0|100|worm successfully stopped|10|src=10.0.0.1 "
+        "dst=2.1.2.2 spt=1232");
     EXPECT_EQ(fx.format(), "cef");
     EXPECT_EQ(e.source_type, "cef");
     EXPECT_EQ(fx.ts(e), "2024-06-15T12:00:00Z");  // no time in the record: the file's time
@@ -281,8 +305,10 @@ TEST(Cef, SpecExamples) {
 TEST(Cef, LabelsTimesSeverityWords) {
     format_fixture fx("cef", "+09:00");
     const auto& e = fx.parse(
-        "CEF:0|Acme|FW|2.1|deny|Connection denied|High|rt=1709294405123 src=203.0.113.5 spt=99999 dpt=22 proto=TCP act=deny "
-        "cs1Label=Rule Name cs1=Block SSH cn1Label=Hits cn1=5 duser=root dvchost=fw01.example shost=attacker.example");
+        "CEF:0|Acme|FW|2.1|deny|Connection denied|High|rt=1709294405123 src=203.0.113.5 spt=99999 "
+        "dpt=22 proto=TCP act=deny "
+        "cs1Label=Rule Name cs1=Block SSH cn1Label=Hits cn1=5 duser=root dvchost=fw01.example "
+        "shost=attacker.example");
     EXPECT_EQ(fx.ts(e), "2024-03-01T12:00:05.123Z");
     EXPECT_EQ(fx.get(e, "event.severity"), "8");
     EXPECT_EQ(fx.get(e, "severity"), "High");
@@ -309,11 +335,15 @@ TEST(Cef, LabelsTimesSeverityWords) {
 
 TEST(Cef, AuthenticationOutcome) {
     format_fixture fx("cef");
-    const auto& e = fx.parse("CEF:0|Vendor|VPN|1.0|login|User login failed|5|suser=bob src=198.51.100.4 outcome=failure rt=1709294405000");
+    const auto& e = fx.parse(
+        "CEF:0|Vendor|VPN|1.0|login|User login failed|5|suser=bob src=198.51.100.4 outcome=failure "
+        "rt=1709294405000");
     EXPECT_EQ(fx.get(e, "event.category"), "authentication");
     EXPECT_EQ(fx.get(e, "event.outcome"), "failure");
     EXPECT_EQ(fx.get(e, "user.name"), "bob");
-    const auto& s = fx.parse("CEF:0|Vendor|VPN|1.0|login|Logon|5|suser=bob src=198.51.100.4 outcome=/Success rt=1709294405000");
+    const auto& s = fx.parse(
+        "CEF:0|Vendor|VPN|1.0|login|Logon|5|suser=bob src=198.51.100.4 outcome=/Success "
+        "rt=1709294405000");
     EXPECT_EQ(fx.get(s, "event.outcome"), "success");
 }
 
@@ -323,25 +353,34 @@ TEST(Cef, SyslogWrapped) {
     EXPECT_EQ(e.source_type, "cef");
     EXPECT_EQ(fx.get(e, "host.name"), "fw01");
     EXPECT_EQ(fx.ts(e), "2024-03-01T12:00:05Z");
-    const auto& p = fx.parse("<134>Mar  1 12:00:05 fw01 CEF: 0|Acme|FW|1|1|x|5|src=1.2.3.4 rt=1709294406000");
+    const auto& p =
+        fx.parse("<134>Mar  1 12:00:05 fw01 CEF: 0|Acme|FW|1|1|x|5|src=1.2.3.4 rt=1709294406000");
     EXPECT_EQ(fx.ts(p), "2024-03-01T12:00:06Z");
-    const auto& bare = fx.parse("0|Ubiquiti|UniFi Network|9.3.45|201|Threat Detected and Blocked|7|proto=TCP src=192.168.0.1 spt=54587");
+    const auto& bare = fx.parse(
+        "0|Ubiquiti|UniFi Network|9.3.45|201|Threat Detected and Blocked|7|proto=TCP "
+        "src=192.168.0.1 spt=54587");
     EXPECT_EQ(bare.source_type, "cef");
     EXPECT_EQ(fx.get(bare, "observer.vendor"), "Ubiquiti");
     // message parsers: sniffed, and after a "CEF:" taken as the syslog tag
-    ASSERT_EQ(fx.message("", "CEF:0|Acme|FW|1|1|x|5|src=1.2.3.4 msg=hi", true, 1709294405LL * k_ns_per_sec),
+    ASSERT_EQ(fx.message("", "CEF:0|Acme|FW|1|1|x|5|src=1.2.3.4 msg=hi", true,
+                         1709294405LL * k_ns_per_sec),
               parse_status::ok);
     EXPECT_EQ(fx.last().source_type, "cef");
     EXPECT_FALSE(fx.has(fx.last(), "message"));
-    ASSERT_EQ(fx.message("CEF", "0|Acme|FW|1|1|x|5|src=1.2.3.4", false, 1709294405LL * k_ns_per_sec), parse_status::ok);
+    ASSERT_EQ(
+        fx.message("CEF", "0|Acme|FW|1|1|x|5|src=1.2.3.4", false, 1709294405LL * k_ns_per_sec),
+        parse_status::ok);
     EXPECT_EQ(fx.get(fx.last(), "source.ip"), "1.2.3.4");
     EXPECT_EQ(fx.ts(fx.last()), "2024-03-01T12:00:05Z");
 }
 
 TEST(Cef, NotMine) {
     format_fixture fx;
-    EXPECT_EQ(fx.only("cef", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET /CEF:0|a|b|c|d|e|5|x HTTP/1.1" 200 5)~"),
-              parse_status::not_mine);
+    EXPECT_EQ(
+        fx.only(
+            "cef",
+            R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET /CEF:0|a|b|c|d|e|5|x HTTP/1.1" 200 5)~"),
+        parse_status::not_mine);
     EXPECT_EQ(fx.only("cef", "CEF:0|a|b|c"), parse_status::not_mine);
     EXPECT_EQ(fx.only("cef", "CEF:x|a|b|c|d|e|f|g"), parse_status::not_mine);
     EXPECT_EQ(fx.only("cef", "5|a|b|c|d|e|f|g=1"), parse_status::not_mine);
@@ -352,7 +391,10 @@ TEST(Cef, NotMine) {
 
 TEST(Leef, Versions) {
     format_fixture fx("leef", "UTC", "2024-06-15T12:00:00Z");
-    const auto& e = fx.parse("LEEF:1.0|Microsoft|MSExchange|4.0 SP1|15345|src=192.0.2.1\tdst=172.50.123.1\tsev=5\tcat=anomaly\tsrcPort=81\tdstPort=21\tusrName=joe.black");
+    const auto& e = fx.parse(
+        "LEEF:1.0|Microsoft|MSExchange|4.0 "
+        "SP1|15345|src=192.0.2.1\tdst=172.50.123.1\tsev=5\tcat=anomaly\tsrcPort=81\tdstPort="
+        "21\tusrName=joe.black");
     EXPECT_EQ(fx.format(), "leef");
     EXPECT_EQ(e.source_type, "leef");
     EXPECT_EQ(fx.get(e, "observer.vendor"), "Microsoft");
@@ -365,15 +407,20 @@ TEST(Leef, Versions) {
     EXPECT_EQ(fx.get(e, "user.name"), "joe.black");
     EXPECT_EQ(fx.get(e, "event.severity"), "5");
     EXPECT_EQ(fx.get(e, "cat"), "anomaly");
-    const auto& c = fx.parse("LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=192.0.2.1^dst=172.50.123.1^sev=5^cat=anomaly^msg=there are spaces in this message");
+    const auto& c = fx.parse(
+        "LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=192.0.2.1^dst=172.50.123.1^sev=5^cat=anomaly^"
+        "msg=there are spaces in this message");
     EXPECT_EQ(fx.get(c, "message"), "there are spaces in this message");
     EXPECT_EQ(fx.get(c, "destination.ip"), "172.50.123.1");
-    const auto& h = fx.parse("LEEF:2.0|Vendor|Product|1.0|ID|x09|src=1.2.3.4\tdevTime=1709294405000");
+    const auto& h =
+        fx.parse("LEEF:2.0|Vendor|Product|1.0|ID|x09|src=1.2.3.4\tdevTime=1709294405000");
     EXPECT_EQ(fx.ts(h), "2024-03-01T12:00:05Z");
     EXPECT_EQ(fx.get(h, "source.ip"), "1.2.3.4");
     const auto& n = fx.parse("LEEF:2.0|V|P|1|ID|src=1.2.3.4\tdst=5.6.7.8");
     EXPECT_EQ(fx.get(n, "destination.ip"), "5.6.7.8");
-    const auto& s = fx.parse("LEEF:1.0|V|P|1|ID|src=1.2.3.4 msg=hello world usrName=bob devTime=Mar 01 2024 12:00:05.123 UTC devTimeFormat=MMM dd yyyy HH:mm:ss.SSS z");
+    const auto& s = fx.parse(
+        "LEEF:1.0|V|P|1|ID|src=1.2.3.4 msg=hello world usrName=bob devTime=Mar 01 2024 "
+        "12:00:05.123 UTC devTimeFormat=MMM dd yyyy HH:mm:ss.SSS z");
     EXPECT_EQ(fx.get(s, "message"), "hello world");
     EXPECT_EQ(fx.get(s, "user.name"), "bob");
     EXPECT_EQ(fx.ts(s), "2024-03-01T12:00:05.123Z");
@@ -381,13 +428,16 @@ TEST(Leef, Versions) {
 
 TEST(Leef, AuthSyslogAndNotMine) {
     format_fixture fx("leef", "UTC", "2024-06-15T12:00:00Z");
-    const auto& a = fx.parse("<13>Mar  1 12:00:05 idp LEEF:1.0|Acme|IdP|1|LoginFailed|usrName=bob\tsrc=198.51.100.4\tisLoginEvent=true");
+    const auto& a = fx.parse(
+        "<13>Mar  1 12:00:05 idp "
+        "LEEF:1.0|Acme|IdP|1|LoginFailed|usrName=bob\tsrc=198.51.100.4\tisLoginEvent=true");
     EXPECT_EQ(a.source_type, "leef");
     EXPECT_EQ(fx.get(a, "host.name"), "idp");
     EXPECT_EQ(fx.ts(a), "2024-03-01T12:00:05Z");
     EXPECT_EQ(fx.get(a, "event.category"), "authentication");
     EXPECT_EQ(fx.get(a, "event.outcome"), "failure");
-    ASSERT_EQ(fx.message("", "LEEF:1.0|Acme|IdP|1|Login|usrName=bob\tsrc=198.51.100.4", true, 1709294405LL * k_ns_per_sec),
+    ASSERT_EQ(fx.message("", "LEEF:1.0|Acme|IdP|1|Login|usrName=bob\tsrc=198.51.100.4", true,
+                         1709294405LL * k_ns_per_sec),
               parse_status::ok);
     EXPECT_EQ(fx.last().source_type, "leef");
     EXPECT_EQ(fx.ts(fx.last()), "2024-03-01T12:00:05Z");
@@ -400,9 +450,12 @@ TEST(Leef, AuthSyslogAndNotMine) {
 // --- PAN-OS ----------------------------------------------------------------------------------
 
 constexpr const char* k_pan_traffic =
-    "1,2023/10/04 18:54:26,012501002341,TRAFFIC,end,2561,2023/10/04 18:54:24,10.130.146.205,124.146.215.44,134.7.244.205,124.146.215.44,"
-    "Research-Out,corp\\alice,,ssl,vsys1,trust,untrust,ethernet1/23,ethernet1/24,LOG FP,2023/10/04 18:54:24,72568134,1,49583,443,50464,443,"
-    "0x40441a,tcp,allow,7312,2228,5084,22,2023/10/04 18:53:52,16,business-and-economy,,7253419119627122716,0x8000000000000000,"
+    "1,2023/10/04 18:54:26,012501002341,TRAFFIC,end,2561,2023/10/04 "
+    "18:54:24,10.130.146.205,124.146.215.44,134.7.244.205,124.146.215.44,"
+    "Research-Out,corp\\alice,,ssl,vsys1,trust,untrust,ethernet1/23,ethernet1/24,LOG FP,2023/10/04 "
+    "18:54:24,72568134,1,49583,443,50464,443,"
+    "0x40441a,tcp,allow,7312,2228,5084,22,2023/10/04 "
+    "18:53:52,16,business-and-economy,,7253419119627122716,0x8000000000000000,"
     "10.0.0.0-10.255.255.255,Japan,,12,10,tcp-rst-from-client,34,0,0,0,,fw01,from-policy";
 
 TEST(Panos, TrafficViaSyslogSniffer) {
@@ -435,7 +488,12 @@ TEST(Panos, TrafficViaSyslogSniffer) {
 TEST(Panos, ThreatSystemGlobalProtect) {
     format_fixture fx("panos");
     const auto& t = fx.parse(
-        "2023-07-05T14:14:33+02:00 paloalto.test.host 1,2023/07/05 14:14:33,016401002737,THREAT,url,2561,2023/07/05 14:14:33,1.2.3.6,1.2.3.7,0.0.0.0,0.0.0.0,Web,,,web-browsing,vsys1,in,out,e1,e2,fwd,2023/07/05 14:14:33,1475349,3,32362,80,0,0,0x402000,tcp,block-url,\"evil.example/a,b\",(9999),malware,informational,client-to-server");
+        "2023-07-05T14:14:33+02:00 paloalto.test.host 1,2023/07/05 "
+        "14:14:33,016401002737,THREAT,url,2561,2023/07/05 "
+        "14:14:33,1.2.3.6,1.2.3.7,0.0.0.0,0.0.0.0,Web,,,web-browsing,vsys1,in,out,e1,e2,fwd,2023/"
+        "07/05 "
+        "14:14:33,1475349,3,32362,80,0,0,0x402000,tcp,block-url,\"evil.example/"
+        "a,b\",(9999),malware,informational,client-to-server");
     EXPECT_EQ(t.source_type, "panos");
     EXPECT_EQ(fx.ts(t), "2023-07-05T12:14:33Z");
     EXPECT_EQ(fx.get(t, "host.name"), "paloalto.test.host");
@@ -444,23 +502,30 @@ TEST(Panos, ThreatSystemGlobalProtect) {
     EXPECT_EQ(fx.get(t, "event.type"), "denied");
     EXPECT_FALSE(fx.has(t, "source.nat.ip"));  // 0.0.0.0 is no NAT
     const auto& s = fx.parse(
-        "1,2024/03/01 12:00:05,012345678901,SYSTEM,auth,2561,2024/03/01 12:00:05,,auth-fail,admin,0,0,general,medium,\"failed authentication for user 'admin'.   Reason: Invalid username/password. From: 203.0.113.9.\",123,0x0,0,0,0,0,,fw01");
+        "1,2024/03/01 12:00:05,012345678901,SYSTEM,auth,2561,2024/03/01 "
+        "12:00:05,,auth-fail,admin,0,0,general,medium,\"failed authentication for user 'admin'.   "
+        "Reason: Invalid username/password. From: 203.0.113.9.\",123,0x0,0,0,0,0,,fw01");
     EXPECT_EQ(fx.get(s, "event.category"), "authentication");
     EXPECT_EQ(fx.get(s, "event.outcome"), "failure");
     EXPECT_EQ(fx.get(s, "user.name"), "admin");
     EXPECT_EQ(fx.get(s, "source.ip"), "203.0.113.9");
     EXPECT_EQ(fx.get(s, "observer.name"), "fw01");
     const auto& g = fx.parse(
-        "1,2024/03/01 12:00:05,012345678901,GLOBALPROTECT,0,2561,2024/03/01 12:00:05,vsys1,gateway-auth,login,LDAP,ssl-vpn,bob,JP,laptop1,198.51.100.20,,10.0.0.5,,hostid,sn,6.1.0,Windows,10,1,,Authentication failed: Invalid username or password,,failure,Tokyo,0,on-demand,0,portal1");
+        "1,2024/03/01 12:00:05,012345678901,GLOBALPROTECT,0,2561,2024/03/01 "
+        "12:00:05,vsys1,gateway-auth,login,LDAP,ssl-vpn,bob,JP,laptop1,198.51.100.20,,10.0.0.5,,"
+        "hostid,sn,6.1.0,Windows,10,1,,Authentication failed: Invalid username or "
+        "password,,failure,Tokyo,0,on-demand,0,portal1");
     EXPECT_EQ(fx.get(g, "event.category"), "authentication");
     EXPECT_EQ(fx.get(g, "event.outcome"), "failure");
     EXPECT_EQ(fx.get(g, "user.name"), "bob");
     EXPECT_EQ(fx.get(g, "source.ip"), "198.51.100.20");
     EXPECT_EQ(fx.get(g, "event.code"), "gateway-auth");
-    EXPECT_EQ(fx.only("panos", "1,2024/03/01 12:00:05,012345678901,NOTATYPE,x,1,2024/03/01 12:00:05,a,b"),
-              parse_status::not_mine);
-    EXPECT_EQ(fx.only("panos", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,aa,bb,cc,dd,ee"),
-              parse_status::not_mine);
+    EXPECT_EQ(
+        fx.only("panos", "1,2024/03/01 12:00:05,012345678901,NOTATYPE,x,1,2024/03/01 12:00:05,a,b"),
+        parse_status::not_mine);
+    EXPECT_EQ(
+        fx.only("panos", "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,aa,bb,cc,dd,ee"),
+        parse_status::not_mine);
 }
 
 // --- fuzz regressions ------------------------------------------------------------------------
@@ -470,18 +535,23 @@ TEST(FuzzRegressions, BoundsAndEmptyValues) {
     // an empty level in an Apache error line adds no empty log.level
     const auto& a = fx.parse("[Thu Oct 13 12:24:49.880562 2022] [auth_basic:] [pid 10] x");
     EXPECT_FALSE(fx.has(a, "log.level"));
-    EXPECT_EQ(fx.only("web.error", "[Wed ] [error] [client 1clien4 - - [26/Oct/2021:11:0"), parse_status::not_mine);
+    EXPECT_EQ(fx.only("web.error", "[Wed ] [error] [client 1clien4 - - [26/Oct/2021:11:0"),
+              parse_status::not_mine);
     // epoch values beyond what int64 nanoseconds hold are not times
-    const auto& k = fx.parse(R"~(date=2019-05-10 time=11:50:48 eventtime=9999999999999999999 logid="1" type="traffic" vd="root" srcip=1.2.3.4)~");
+    const auto& k = fx.parse(
+        R"~(date=2019-05-10 time=11:50:48 eventtime=9999999999999999999 logid="1" type="traffic" vd="root" srcip=1.2.3.4)~");
     EXPECT_EQ(fx.ts(k), "2019-05-10T11:50:48Z");
-    const auto& b = fx.parse(R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 99999999999999999999)~");
+    const auto& b = fx.parse(
+        R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 99999999999999999999)~");
     EXPECT_EQ(b.source_type, "web.access");
     EXPECT_FALSE(fx.has(b, "http.response.body.bytes"));  // beyond int64: not a count
-    const auto& y = fx.parse(R"~(1.2.3.4 - - [01/Mar/9999:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~");
+    const auto& y =
+        fx.parse(R"~(1.2.3.4 - - [01/Mar/9999:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~");
     EXPECT_NE(y.source_type, "web.access");
     // non-numeric ICMP TYPE stays text
-    ASSERT_EQ(fx.message("kernel", "IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 PROTO=ICMP TYPE=x8 CODE=0", false,
-                         1709294405LL * k_ns_per_sec),
+    ASSERT_EQ(fx.message("kernel",
+                         "IN=eth0 OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=40 PROTO=ICMP TYPE=x8 CODE=0",
+                         false, 1709294405LL * k_ns_per_sec),
               parse_status::ok);
     EXPECT_EQ(fx.get(fx.last(), "TYPE"), "x8");
 }
@@ -494,9 +564,12 @@ TEST(KvMappings, LoadedFromTheMappingsFile) {
     auto t = parse::scan::kv_target(&opts, parse::scan::kv_family::kv, "srcip");
     EXPECT_EQ(t.id, f::source_ip);
     EXPECT_EQ(t.check, parse::scan::value_check::ip);
-    EXPECT_EQ(parse::scan::kv_target(&opts, parse::scan::kv_family::cef, "dpt").id, f::destination_port);
-    EXPECT_EQ(parse::scan::kv_target(&opts, parse::scan::kv_family::leef, "usrName").id, f::user_name);
-    EXPECT_EQ(parse::scan::kv_target(&opts, parse::scan::kv_family::kv, "no_such_key").id, k_no_field);
+    EXPECT_EQ(parse::scan::kv_target(&opts, parse::scan::kv_family::cef, "dpt").id,
+              f::destination_port);
+    EXPECT_EQ(parse::scan::kv_target(&opts, parse::scan::kv_family::leef, "usrName").id,
+              f::user_name);
+    EXPECT_EQ(parse::scan::kv_target(&opts, parse::scan::kv_family::kv, "no_such_key").id,
+              k_no_field);
 }
 
 TEST(ApplianceDetect, FilesGoToTheirFormat) {
@@ -504,7 +577,8 @@ TEST(ApplianceDetect, FilesGoToTheirFormat) {
     ASSERT_TRUE(fx.set());
     std::vector<std::string> fgt(5, k_fgt_deny);
     EXPECT_EQ(fx.set()->name(testing::detect_lines(*fx.set(), fx.ctx(), fgt)), "kv");
-    std::vector<std::string> cef(5, "Mar  1 12:00:05 fw01 CEF:0|Acme|FW|1|1|x|5|src=1.2.3.4 dst=5.6.7.8");
+    std::vector<std::string> cef(
+        5, "Mar  1 12:00:05 fw01 CEF:0|Acme|FW|1|1|x|5|src=1.2.3.4 dst=5.6.7.8");
     EXPECT_EQ(fx.set()->name(testing::detect_lines(*fx.set(), fx.ctx(), cef)), "cef");
     std::vector<std::string> leef(5, "LEEF:1.0|V|P|1|ID|src=1.2.3.4\tdst=5.6.7.8");
     EXPECT_EQ(fx.set()->name(testing::detect_lines(*fx.set(), fx.ctx(), leef)), "leef");

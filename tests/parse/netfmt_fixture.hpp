@@ -82,7 +82,7 @@ public:
     /// `sniffers`), as the syslog parser does, on a bare message. The event's time is preset
     /// to `envelope_ts` (k_no_time for none).
     parse::parse_status message(std::string_view program, std::string_view msg,
-                                 bool sniffers = true, timestamp_ns envelope_ts = k_no_time) {
+                                bool sniffers = true, timestamp_ns envelope_ts = k_no_time) {
         auto& e = m_batch.begin();
         e.raw = m_batch.copy(msg);
         e.ts = envelope_ts;

@@ -9,12 +9,13 @@
 namespace mimamori {
 namespace {
 
-using testing::format_fixture;
 using parse::parse_status;
+using testing::format_fixture;
 
 TEST(WebAccess, CommonLogFormat) {
     format_fixture fx("web.access");
-    const auto& e = fx.parse(R"~(127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326)~");
+    const auto& e = fx.parse(
+        R"~(127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326)~");
     EXPECT_EQ(fx.format(), "web.access");
     EXPECT_EQ(e.source_type, "web.access");
     EXPECT_EQ(fx.ts(e), "2000-10-10T20:55:36Z");
@@ -49,8 +50,8 @@ TEST(WebAccess, CombinedWithQueryAndReferrer) {
 TEST(WebAccess, OutcomeBoundaryAt400) {
     format_fixture fx("web.access");
     auto line = [](int status) {
-        return "1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] \"GET / HTTP/1.1\" " + std::to_string(status) +
-               " 5 \"-\" \"x\"";
+        return "1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] \"GET / HTTP/1.1\" " +
+               std::to_string(status) + " 5 \"-\" \"x\"";
     };
     EXPECT_EQ(fx.get(fx.parse(line(399)), "event.outcome"), "success");
     EXPECT_EQ(fx.get(fx.parse(line(400)), "event.outcome"), "failure");
@@ -68,10 +69,12 @@ TEST(WebAccess, VhostCombinedWithPort) {
     EXPECT_EQ(fx.get(e, "url.domain"), "www.example.com");
     EXPECT_EQ(fx.get(e, "url.path"), "/web/.well-known");
     // vhost without port, and an IPv6 vhost with port
-    const auto& b = fx.parse(R"~(shop.example.org 10.0.0.1 - - [25/Oct/2021:11:05:52 +0200] "GET / HTTP/1.1" 200 1 "-" "-")~");
+    const auto& b = fx.parse(
+        R"~(shop.example.org 10.0.0.1 - - [25/Oct/2021:11:05:52 +0200] "GET / HTTP/1.1" 200 1 "-" "-")~");
     EXPECT_EQ(fx.get(b, "destination.domain"), "shop.example.org");
     EXPECT_FALSE(fx.has(b, "destination.port"));
-    const auto& c = fx.parse(R"~([2001:db8::1]:8443 10.0.0.1 - - [25/Oct/2021:11:05:52 +0200] "GET / HTTP/1.1" 200 1 "-" "-")~");
+    const auto& c = fx.parse(
+        R"~([2001:db8::1]:8443 10.0.0.1 - - [25/Oct/2021:11:05:52 +0200] "GET / HTTP/1.1" 200 1 "-" "-")~");
     EXPECT_EQ(fx.get(c, "destination.domain"), "2001:db8::1");
     EXPECT_EQ(fx.get(c, "destination.port"), "8443");
     EXPECT_EQ(fx.get(c, "source.ip"), "10.0.0.1");
@@ -79,21 +82,26 @@ TEST(WebAccess, VhostCombinedWithPort) {
 
 TEST(WebAccess, WithoutZoneUsesConfiguredZone) {
     format_fixture fx("web.access", "Asia/Tokyo");
-    const auto& e = fx.parse(R"~(10.1.2.3 - - [01/Mar/2024:12:00:05] "GET / HTTP/1.1" 200 10 "-" "-")~");
+    const auto& e =
+        fx.parse(R"~(10.1.2.3 - - [01/Mar/2024:12:00:05] "GET / HTTP/1.1" 200 10 "-" "-")~");
     EXPECT_EQ(fx.ts(e), "2024-03-01T03:00:05Z");
     // a fraction after the seconds is accepted
-    const auto& f = fx.parse(R"~(10.1.2.3 - - [01/Mar/2024:12:00:05.250 +0000] "GET / HTTP/1.1" 200 10 "-" "-")~");
+    const auto& f = fx.parse(
+        R"~(10.1.2.3 - - [01/Mar/2024:12:00:05.250 +0000] "GET / HTTP/1.1" 200 10 "-" "-")~");
     EXPECT_EQ(fx.ts(f), "2024-03-01T12:00:05.250Z");
 }
 
 TEST(WebAccess, Ipv6ClientsAndHostnames) {
     format_fixture fx("web.access");
-    const auto& e = fx.parse(R"~(2001:db8:85a3::8a2e:370:7334 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/2.0" 200 10 "-" "-")~");
+    const auto& e = fx.parse(
+        R"~(2001:db8:85a3::8a2e:370:7334 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/2.0" 200 10 "-" "-")~");
     EXPECT_EQ(fx.get(e, "source.ip"), "2001:db8:85a3::8a2e:370:7334");
     EXPECT_EQ(fx.get(e, "http.version"), "2.0");
-    const auto& m = fx.parse(R"~(::ffff:192.0.2.1 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 10 "-" "-")~");
+    const auto& m = fx.parse(
+        R"~(::ffff:192.0.2.1 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 10 "-" "-")~");
     EXPECT_EQ(fx.get(m, "source.ip"), "::ffff:192.0.2.1");
-    const auto& h = fx.parse(R"~(crawler.example.net - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 10 "-" "-")~");
+    const auto& h = fx.parse(
+        R"~(crawler.example.net - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 10 "-" "-")~");
     EXPECT_FALSE(fx.has(h, "source.ip"));
     EXPECT_EQ(fx.get(h, "source.domain"), "crawler.example.net");
 }
@@ -110,7 +118,8 @@ TEST(WebAccess, DashFieldsAreOmitted) {
     EXPECT_FALSE(fx.has(e, "user_agent.original"));
     EXPECT_EQ(fx.get(e, "http.response.status_code"), "408");
     // a line with only one of ident/user
-    const auto& b = fx.parse(R"~(192.168.1.1 - [08/Jun/2020:08:04:43 +0000] "GET /api/test HTTP/1.1" 200 100 "-" "curl/7.68.0")~");
+    const auto& b = fx.parse(
+        R"~(192.168.1.1 - [08/Jun/2020:08:04:43 +0000] "GET /api/test HTTP/1.1" 200 100 "-" "curl/7.68.0")~");
     EXPECT_EQ(fx.get(b, "source.ip"), "192.168.1.1");
     EXPECT_FALSE(fx.has(b, "user.name"));
 }
@@ -128,25 +137,29 @@ TEST(WebAccess, EscapedQuotesInRequestAndAgent) {
     EXPECT_EQ(fx.get(n, "url.query"), "a=\"b\"");
     EXPECT_EQ(fx.get(n, "user_agent.original"), "sqlmap \"/1.0");
     // an unescaped quote inside the request (custom formats) does not end it early
-    const auto& u = fx.parse(R"~(10.0.0.1 - - [01/Mar/2024:12:00:05 +0000] "GET /a"b HTTP/1.1" 404 5 "-" "-")~");
+    const auto& u = fx.parse(
+        R"~(10.0.0.1 - - [01/Mar/2024:12:00:05 +0000] "GET /a"b HTTP/1.1" 404 5 "-" "-")~");
     EXPECT_EQ(fx.get(u, "url.original"), "/a\"b");
 }
 
 TEST(WebAccess, MalformedRequestsStayEvents) {
     format_fixture fx("web.access");
-    const auto& tls = fx.parse(R"~(1.2.3.4 - - [17/Oct/2023:05:57:49 +1100] "\x16\x03\x01\x01 \x02" 400 226 "-" "-")~");
+    const auto& tls = fx.parse(
+        R"~(1.2.3.4 - - [17/Oct/2023:05:57:49 +1100] "\x16\x03\x01\x01 \x02" 400 226 "-" "-")~");
     EXPECT_EQ(tls.source_type, "web.access");
     EXPECT_FALSE(tls.malformed());
     EXPECT_FALSE(fx.has(tls, "http.request.method"));
     EXPECT_EQ(fx.get(tls, "request"), R"~(\x16\x03\x01\x01 \x02)~");
     EXPECT_EQ(fx.get(tls, "http.response.status_code"), "400");
-    const auto& junk = fx.parse(R"~(1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "HELP" 400 157 "-" "-")~");
+    const auto& junk =
+        fx.parse(R"~(1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "HELP" 400 157 "-" "-")~");
     EXPECT_EQ(fx.get(junk, "request"), "HELP");
     const auto& gh0st = fx.parse(
         R"~(1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "Gh0st\xAD\x00\x00\x00\xE0\x00" 400 157 "-" "-")~");
     EXPECT_FALSE(gh0st.malformed());
     // HTTP/0.9 style: no version
-    const auto& v09 = fx.parse(R"~(1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "GET /index.html" 200 15 "-" "-")~");
+    const auto& v09 =
+        fx.parse(R"~(1.2.3.4 - - [29/Jul/2023:10:26:06 -0700] "GET /index.html" 200 15 "-" "-")~");
     EXPECT_EQ(fx.get(v09, "url.path"), "/index.html");
     EXPECT_FALSE(fx.has(v09, "http.version"));
 }
@@ -159,7 +172,8 @@ TEST(WebAccess, ProxyAndConnectRequests) {
     EXPECT_EQ(fx.get(p, "url.domain"), "www.sbjudge4.com");
     EXPECT_EQ(fx.get(p, "url.path"), "/ip4.php");
     EXPECT_EQ(fx.get(p, "url.query"), "x=1");
-    const auto& c = fx.parse(R"~(127.0.0.1 - - [24/Sep/2021:06:20:32 +0000] "CONNECT foo.com:25 HTTP/1.1" 400 166 "-" "-")~");
+    const auto& c = fx.parse(
+        R"~(127.0.0.1 - - [24/Sep/2021:06:20:32 +0000] "CONNECT foo.com:25 HTTP/1.1" 400 166 "-" "-")~");
     EXPECT_EQ(fx.get(c, "http.request.method"), "CONNECT");
     EXPECT_EQ(fx.get(c, "url.original"), "foo.com:25");
     EXPECT_FALSE(fx.has(c, "url.path"));
@@ -179,19 +193,28 @@ TEST(WebAccess, OverlongUrl) {
 TEST(WebAccess, BrokenLinesAreMalformed) {
     format_fixture fx;
     std::string_view why;
-    EXPECT_EQ(fx.only("web.access", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1 200 5)~", &why),
+    EXPECT_EQ(fx.only("web.access",
+                      R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1 200 5)~", &why),
               parse_status::malformed);
     EXPECT_EQ(why, "unterminated request string");
-    EXPECT_EQ(fx.only("web.access", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" abc 5)~", &why),
+    EXPECT_EQ(fx.only("web.access",
+                      R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" abc 5)~", &why),
               parse_status::malformed);
     EXPECT_EQ(why, "bad status code");
-    EXPECT_EQ(fx.only("web.access", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5x "-" "-")~", &why),
-              parse_status::malformed);
+    EXPECT_EQ(
+        fx.only("web.access",
+                R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5x "-" "-")~",
+                &why),
+        parse_status::malformed);
     // Not access logs at all.
-    EXPECT_EQ(fx.only("web.access", "Mar  1 12:00:05 host sshd[1]: Accepted password for bob"), parse_status::not_mine);
+    EXPECT_EQ(fx.only("web.access", "Mar  1 12:00:05 host sshd[1]: Accepted password for bob"),
+              parse_status::not_mine);
     EXPECT_EQ(fx.only("web.access", R"~({"ts":"2024-03-01T12:00:05Z"})~"), parse_status::not_mine);
-    EXPECT_EQ(fx.only("web.access", "IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP"), parse_status::not_mine);
-    EXPECT_EQ(fx.only("web.access", R"~(1.2.3.4 - - [32/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~"), parse_status::not_mine);
+    EXPECT_EQ(fx.only("web.access", "IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP"),
+              parse_status::not_mine);
+    EXPECT_EQ(fx.only("web.access",
+                      R"~(1.2.3.4 - - [32/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~"),
+              parse_status::not_mine);
     EXPECT_EQ(fx.only("web.access", ""), parse_status::not_mine);
 }
 
@@ -259,19 +282,25 @@ TEST(WebAccess, BunkerWebTraefikAndHaproxy) {
 
 TEST(WebError, HaproxyAndLitespeed) {
     format_fixture fx("web.error");
-    const auto& h = fx.parse("192.168.1.4:50033 [28/Feb/2025:02:43:10.123] frontend/backend: SSL handshake failure (error:0A0000C1:SSL routines::no shared cipher)");
+    const auto& h = fx.parse(
+        "192.168.1.4:50033 [28/Feb/2025:02:43:10.123] frontend/backend: SSL handshake failure "
+        "(error:0A0000C1:SSL routines::no shared cipher)");
     EXPECT_EQ(h.source_type, "web.error");
     EXPECT_EQ(fx.get(h, "source.ip"), "192.168.1.4");
     EXPECT_EQ(fx.get(h, "source.port"), "50033");
-    EXPECT_EQ(fx.get(h, "message"), "SSL handshake failure (error:0A0000C1:SSL routines::no shared cipher)");
+    EXPECT_EQ(fx.get(h, "message"),
+              "SSL handshake failure (error:0A0000C1:SSL routines::no shared cipher)");
     const auto& l = fx.parse(
-        "2022-06-08 22:49:20.774649 [NOTICE] [1226033] [42.42.42.42:45164:HTTP2-41#_AdminVHost] [STDERR] [WebAdmin Console] Failed Login Attempt - username:asdasd ip:42.42.42.42 url:");
+        "2022-06-08 22:49:20.774649 [NOTICE] [1226033] [42.42.42.42:45164:HTTP2-41#_AdminVHost] "
+        "[STDERR] [WebAdmin Console] Failed Login Attempt - username:asdasd ip:42.42.42.42 url:");
     EXPECT_EQ(fx.ts(l), "2022-06-08T22:49:20.774649Z");
     EXPECT_EQ(fx.get(l, "log.level"), "NOTICE");
     EXPECT_EQ(fx.get(l, "source.ip"), "42.42.42.42");
     EXPECT_EQ(fx.get(l, "user.name"), "asdasd");
     EXPECT_EQ(fx.get(l, "event.outcome"), "failure");
-    const auto& u = fx.parse("2022-06-09 12:22:07.353044 [INFO] [1226038] [192.168.9.163:61120-5#Example] User 'asdasd' failed to authenticate.");
+    const auto& u = fx.parse(
+        "2022-06-09 12:22:07.353044 [INFO] [1226038] [192.168.9.163:61120-5#Example] User 'asdasd' "
+        "failed to authenticate.");
     EXPECT_EQ(fx.get(u, "user.name"), "asdasd");
     EXPECT_EQ(fx.get(u, "source.ip"), "192.168.9.163");
 }
@@ -279,7 +308,8 @@ TEST(WebError, HaproxyAndLitespeed) {
 TEST(WebError, Apache24) {
     format_fixture fx("web.error");
     const auto& e = fx.parse(
-        "[Thu Oct 13 12:24:49.880562 2022] [auth_basic:error] [pid 10:tid 140120579262208] [client 31.33.58.75:50229] AH01618: user sss not found: /");
+        "[Thu Oct 13 12:24:49.880562 2022] [auth_basic:error] [pid 10:tid 140120579262208] [client "
+        "31.33.58.75:50229] AH01618: user sss not found: /");
     EXPECT_EQ(e.source_type, "web.error");
     EXPECT_EQ(fx.ts(e), "2022-10-13T12:24:49.880562Z");
     EXPECT_EQ(fx.get(e, "log.level"), "error");
@@ -297,7 +327,8 @@ TEST(WebError, Apache24) {
     EXPECT_EQ(fx.get(m, "event.outcome"), "failure");
     // errno text before the client, IPv6 client
     const auto& s = fx.parse(
-        "[Wed Apr 16 16:09:40.056610 2025] [ssl:info] [pid 120974:tid 120974] (70014)End of file found: [client 2001:db8::5:17036] AH02006: SSL handshake stopped");
+        "[Wed Apr 16 16:09:40.056610 2025] [ssl:info] [pid 120974:tid 120974] (70014)End of file "
+        "found: [client 2001:db8::5:17036] AH02006: SSL handshake stopped");
     EXPECT_EQ(fx.get(s, "log.level"), "info");
     EXPECT_EQ(fx.get(s, "source.ip"), "2001:db8::5");
     EXPECT_EQ(fx.get(s, "source.port"), "17036");
@@ -308,13 +339,17 @@ TEST(WebError, Apache24) {
 TEST(WebError, Apache22InConfiguredZone) {
     format_fixture fx("web.error", "-05:00");
     const auto& e = fx.parse(
-        "[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] client denied by server configuration: /export/home/live/ap/htdocs/test");
+        "[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] client denied by server "
+        "configuration: /export/home/live/ap/htdocs/test");
     EXPECT_EQ(fx.ts(e), "2000-10-11T19:32:52Z");
     EXPECT_EQ(fx.get(e, "log.level"), "error");
     EXPECT_EQ(fx.get(e, "source.ip"), "127.0.0.1");
     EXPECT_FALSE(fx.has(e, "process.pid"));
-    EXPECT_EQ(fx.get(e, "message"), "client denied by server configuration: /export/home/live/ap/htdocs/test");
-    const auto& n = fx.parse("[Sun Mar 07 16:02:00 2004] [notice] Apache/1.3.29 (Unix) configured -- resuming normal operations");
+    EXPECT_EQ(fx.get(e, "message"),
+              "client denied by server configuration: /export/home/live/ap/htdocs/test");
+    const auto& n = fx.parse(
+        "[Sun Mar 07 16:02:00 2004] [notice] Apache/1.3.29 (Unix) configured -- resuming normal "
+        "operations");
     EXPECT_EQ(fx.get(n, "log.level"), "notice");
     EXPECT_FALSE(fx.has(n, "source.ip"));
 }
@@ -328,7 +363,8 @@ TEST(WebError, Nginx) {
     EXPECT_EQ(fx.get(e, "log.level"), "error");
     EXPECT_EQ(fx.get(e, "process.pid"), "1234");
     EXPECT_EQ(fx.get(e, "source.ip"), "1.2.3.4");
-    EXPECT_EQ(fx.get(e, "message"), R"~(open() "/var/www/x" failed (2: No such file or directory))~");
+    EXPECT_EQ(fx.get(e, "message"),
+              R"~(open() "/var/www/x" failed (2: No such file or directory))~");
     EXPECT_EQ(fx.get(e, "http.request.method"), "GET");
     EXPECT_EQ(fx.get(e, "url.path"), "/x");
     EXPECT_EQ(fx.get(e, "url.query"), "y=1");
@@ -350,7 +386,9 @@ TEST(WebError, Nginx) {
     EXPECT_EQ(fx.get(mail, "event.outcome"), "failure");
     EXPECT_EQ(fx.get(mail, "source.ip"), "5.34.207.182");
     // no context at all; IPv6 client with an empty server
-    const auto& bare = fx.parse("2022/04/02 15:45:23 [info] 8#8: *15950 client 172.77.77.254:53044 connected to 0.0.0.0:25");
+    const auto& bare = fx.parse(
+        "2022/04/02 15:45:23 [info] 8#8: *15950 client 172.77.77.254:53044 connected to "
+        "0.0.0.0:25");
     EXPECT_EQ(fx.get(bare, "message"), "client 172.77.77.254:53044 connected to 0.0.0.0:25");
     const auto& v6 = fx.parse(
         R"~(2021/12/02 11:53:15 [error] 4065777#4065777: *42952950 limiting requests, excess: 5.428 by zone "default_root_zone", client: ::1, server: , request: "GET / HTTP/1.1", host: "la03.d.sb")~");
@@ -361,10 +399,14 @@ TEST(WebError, Nginx) {
 TEST(WebError, NotMineAndMalformed) {
     format_fixture fx;
     std::string_view why;
-    EXPECT_EQ(fx.only("web.error", "2024/03/01 12:00:05 [error] abc: oops"), parse_status::malformed);
-    EXPECT_EQ(fx.only("web.error", "[Wed Oct 11 14:32:52 2000] [error", &why), parse_status::malformed);
+    EXPECT_EQ(fx.only("web.error", "2024/03/01 12:00:05 [error] abc: oops"),
+              parse_status::malformed);
+    EXPECT_EQ(fx.only("web.error", "[Wed Oct 11 14:32:52 2000] [error", &why),
+              parse_status::malformed);
     EXPECT_EQ(why, "unterminated level");
-    EXPECT_EQ(fx.only("web.error", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~"), parse_status::not_mine);
+    EXPECT_EQ(fx.only("web.error",
+                      R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5)~"),
+              parse_status::not_mine);
     EXPECT_EQ(fx.only("web.error", "2024-03-01 12:00:05 something else"), parse_status::not_mine);
     (void)why;
 }
@@ -393,11 +435,14 @@ TEST(WebSyslog, AccessLinesInsideSyslog) {
 
 TEST(WebSyslog, MessageParsersDirectly) {
     format_fixture fx;
-    EXPECT_EQ(fx.message("nginx", R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5 "-" "-")~"),
-              parse_status::ok);
+    EXPECT_EQ(
+        fx.message("nginx",
+                   R"~(1.2.3.4 - - [01/Mar/2024:12:00:05 +0000] "GET / HTTP/1.1" 200 5 "-" "-")~"),
+        parse_status::ok);
     EXPECT_EQ(fx.last().source_type, "web.access");
     EXPECT_EQ(fx.ts(fx.last()), "2024-03-01T12:00:05Z");
-    EXPECT_EQ(fx.message("apache2", "[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied"), parse_status::ok);
+    EXPECT_EQ(fx.message("apache2", "[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] denied"),
+              parse_status::ok);
     EXPECT_EQ(fx.last().source_type, "web.error");
     EXPECT_FALSE(fx.has(fx.last(), "message"));  // the envelope's message stays the only one
     EXPECT_EQ(fx.message("nginx", "worker process 1234 exited", false), parse_status::not_mine);
@@ -419,21 +464,49 @@ TEST(WebDetect, AccessFilesAreNotTakenByOtherFormats) {
 }
 
 TEST(WebSamples, CrowdsecHubWebLogs) {
-    auto st = testing::run_samples(
-        {"nginx_http-logs", "nginx-bad-user-agent", "nginx-cve-2021-41773", "nginx-http-backdoor",
-         "nginx-http-generic-bf", "nginx-http-malformed", "nginx-http-open-proxy",
-         "nginx-http-path-traversal", "nginx-http-sensitive-files", "nginx-http-sqli-probing",
-         "nginx-http-w00twoot", "nginx-http-xss-probing", "nginx-mail-bf", "nginx-mail-logs",
-         "nginx-proxy-manager-logs", "nginx-proxy-manager-malformed", "nginx_http-catch-npm",
-         "nginx_req_limit_exceeded", "apache2-logs", "apache2-http-sensitive-files",
-         "apache2-malformed", "http-admin-interface-probing", "http-bf-wordpress-bf",
-         "http-cve-probing", "http-dos-bypass-cache", "http-dos-invalid-http-versions",
-         "http-dos-random-uri", "http-dos-switching-ua", "http-generic-test",
-         "http-technology-probing", "http-wordpress-scan", "http-wordpress_user-enum",
-         "http-wordpress_wpconfig", "fortinet-cve-2018-13379", "bunkerweb-http-malformed",
-         "bunkerweb-http-path-traversal", "traefik_clf", "haproxy-logs", "litespeed-logs",
-         "litespeed-admin-bf", "apache-http-probing", "CVE-2024-38475"},
-        {"web.access", "web.error"});
+    auto st = testing::run_samples({"nginx_http-logs",
+                                    "nginx-bad-user-agent",
+                                    "nginx-cve-2021-41773",
+                                    "nginx-http-backdoor",
+                                    "nginx-http-generic-bf",
+                                    "nginx-http-malformed",
+                                    "nginx-http-open-proxy",
+                                    "nginx-http-path-traversal",
+                                    "nginx-http-sensitive-files",
+                                    "nginx-http-sqli-probing",
+                                    "nginx-http-w00twoot",
+                                    "nginx-http-xss-probing",
+                                    "nginx-mail-bf",
+                                    "nginx-mail-logs",
+                                    "nginx-proxy-manager-logs",
+                                    "nginx-proxy-manager-malformed",
+                                    "nginx_http-catch-npm",
+                                    "nginx_req_limit_exceeded",
+                                    "apache2-logs",
+                                    "apache2-http-sensitive-files",
+                                    "apache2-malformed",
+                                    "http-admin-interface-probing",
+                                    "http-bf-wordpress-bf",
+                                    "http-cve-probing",
+                                    "http-dos-bypass-cache",
+                                    "http-dos-invalid-http-versions",
+                                    "http-dos-random-uri",
+                                    "http-dos-switching-ua",
+                                    "http-generic-test",
+                                    "http-technology-probing",
+                                    "http-wordpress-scan",
+                                    "http-wordpress_user-enum",
+                                    "http-wordpress_wpconfig",
+                                    "fortinet-cve-2018-13379",
+                                    "bunkerweb-http-malformed",
+                                    "bunkerweb-http-path-traversal",
+                                    "traefik_clf",
+                                    "haproxy-logs",
+                                    "litespeed-logs",
+                                    "litespeed-admin-bf",
+                                    "apache-http-probing",
+                                    "CVE-2024-38475"},
+                                   {"web.access", "web.error"});
     for (const auto& [folder, r] : st.report) std::cout << "  " << folder << ": " << r << "\n";
     ASSERT_GT(st.lines, 300u);
     EXPECT_GE(st.good * 100, st.lines * 95) << st.good << "/" << st.lines;
