@@ -241,12 +241,17 @@ TEST(intel, event_matcher_names_list_and_indicator) {
 
 // Acceptance: 5 million generated indicators load in a few seconds and match at scan speed.
 TEST(intel, five_million_indicators) {
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr int k_n = 500'000;  // sanitizer builds: the same code on a tenth (timing is not checked)
+#else
+    constexpr int k_n = 5'000'000;
+#endif
     std::mt19937_64 rng(42);
     std::string text;
-    text.reserve(5'000'000 * 20);
+    text.reserve(static_cast<std::size_t>(k_n) * 20);
     std::vector<std::uint32_t> ips;
     char buf[96];
-    for (int i = 0; i < 5'000'000; ++i) {
+    for (int i = 0; i < k_n; ++i) {
         int n;
         switch (i % 5) {
             case 0:
@@ -277,7 +282,7 @@ TEST(intel, five_million_indicators) {
     const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(st.ok());
     EXPECT_EQ(st->rejected, 0u);
-    EXPECT_GT(db.size(), 4'950'000u);  // random /24s repeat a little
+    EXPECT_GT(db.size(), static_cast<std::size_t>(k_n) / 100 * 99);  // random /24s repeat a little
     // Lookups: half listed addresses, half random; both through the text path events use.
     std::vector<std::string> probes;
     for (int i = 0; i < 1'000'000; ++i) {
@@ -303,8 +308,8 @@ TEST(intel, five_million_indicators) {
         if (i % 1000 == 0) EXPECT_EQ(out[i], db.match_ip_text(probes[i]));
     }
     EXPECT_EQ(found, found2);
-    std::printf("[intel] 5M indicators: load %.2f s, %.0f MiB; IP lookups %.1f M/s one by one, %.1f M/s batched (%zu hits)\n",
-                load_s, static_cast<double>(db.memory_bytes()) / (1 << 20), 1.0 / look_s, 1.0 / batch_s, found);
+    std::printf("[intel] %d indicators: load %.2f s, %.0f MiB; IP lookups %.1f M/s one by one, %.1f M/s batched (%zu hits)\n",
+                k_n, load_s, static_cast<double>(db.memory_bytes()) / (1 << 20), 1.0 / look_s, 1.0 / batch_s, found);
     // Generous bounds for a loaded 2-core CI machine (and sanitizer builds skip the timing).
 #if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(load_s, 15.0);
