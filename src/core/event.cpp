@@ -75,14 +75,15 @@ bool is_json_number(std::string_view v) {
     return digit;
 }
 
-void append_value(std::string& out, const field& fl) {
+}  // namespace
+
+void append_json_value(std::string& out, const field& fl) {
     if ((fl.kind == value_kind::number && is_json_number(fl.value)) ||
         (fl.kind == value_kind::boolean && (fl.value == "true" || fl.value == "false")))
         out.append(fl.value);
     else
         append_json_string(out, fl.value);
 }
-}  // namespace
 
 void write_event_json(const event_batch& batch, const event& e, std::string& out) {
     out += "{\"@timestamp\":";
@@ -118,7 +119,7 @@ void write_event_json(const event_batch& batch, const event& e, std::string& out
         std::size_t n = 0;
         for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
         if (n == 1) {
-            append_value(out, fs[i]);
+            append_json_value(out, fs[i]);
             continue;
         }
         out.push_back('[');
@@ -127,7 +128,7 @@ void write_event_json(const event_batch& batch, const event& e, std::string& out
             if (fs[j].id != fs[i].id) continue;
             if (!first) out.push_back(',');
             first = false;
-            append_value(out, fs[j]);
+            append_json_value(out, fs[j]);
         }
         out.push_back(']');
     }

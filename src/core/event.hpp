@@ -122,6 +122,10 @@ private:
 /// malformed record, "mimamori.parse_error".
 void write_event_json(const event_batch& batch, const event& e, std::string& out);
 
+/// Append one field's value as JSON: numbers and booleans bare when their text is valid JSON,
+/// everything else as a string.
+void append_json_value(std::string& out, const field& fl);
+
 /// Append s to out as a JSON string (quotes included), escaping as RFC 8259 requires.
 /// Invalid UTF-8 bytes are written as \u00XX of their Latin-1 reading so output stays valid JSON.
 void append_json_string(std::string& out, std::string_view s);

@@ -4,34 +4,6 @@
 
 namespace mimamori::store {
 
-namespace {
-bool is_json_number(std::string_view v) {
-    if (v.empty()) return false;
-    std::size_t i = v[0] == '-' ? 1 : 0;
-    if (i >= v.size()) return false;
-    if (v[i] == '0' && i + 1 < v.size() && v[i + 1] != '.') return false;
-    bool digit = false, dot = false;
-    for (; i < v.size(); ++i) {
-        if (v[i] >= '0' && v[i] <= '9') {
-            digit = true;
-        } else if (v[i] == '.' && !dot && digit) {
-            dot = true;
-            digit = false;
-        } else {
-            return false;
-        }
-    }
-    return digit;
-}
-
-void append_value(std::string& out, const field& fl) {
-    if ((fl.kind == value_kind::number && is_json_number(fl.value)) ||
-        (fl.kind == value_kind::boolean && (fl.value == "true" || fl.value == "false")))
-        out.append(fl.value);
-    else
-        append_json_string(out, fl.value);
-}
-}  // namespace
 
 void fields_json(const event_batch& batch, const event& e, std::string& out) {
     out.push_back('{');
@@ -48,7 +20,7 @@ void fields_json(const event_batch& batch, const event& e, std::string& out) {
         std::size_t n = 0;
         for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
         if (n == 1) {
-            append_value(out, fs[i]);
+            append_json_value(out, fs[i]);
             continue;
         }
         out.push_back('[');
@@ -57,7 +29,7 @@ void fields_json(const event_batch& batch, const event& e, std::string& out) {
             if (fs[j].id != fs[i].id) continue;
             if (!first) out.push_back(',');
             first = false;
-            append_value(out, fs[j]);
+            append_json_value(out, fs[j]);
         }
         out.push_back(']');
     }
