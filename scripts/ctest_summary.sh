@@ -10,7 +10,7 @@ log=$(mktemp)
 ( cd "$build" && TZ=UTC LC_ALL=C ctest -j "$jobs" --output-on-failure --timeout 900 \
     --repeat until-pass:2 "$@" ) 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
-grep -E 'Test +#[0-9]+: .*Failed' "$log" | sed 's/^/flaky or failing: /' >&2 || true
+grep -E 'Test +#[0-9]+: .*\*\*\*Failed' "$log" | sed 's/^/flaky or failing: /' >&2 || true
 line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
 rm -f "$log"
 if [ -z "$line" ]; then
