@@ -16,7 +16,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -68,8 +67,9 @@ std::string go_unquote(const std::string& s) {
 
 // The hub's successful s01-parse results, keyed by (parser, index), in order.
 std::vector<expected> read_asserts(const fs::path& file) {
-    static const std::regex k_line(
-        R"re(^results\["(s\d\d-[a-z]+)"\]\["([^"]+)"\]\[(\d+)\]\.(?:Success == (true|false)|Evt\.(Parsed|Meta)\["([^"]+)"\] == "(.*)")$)re");
+    // Lines look like results["s01-parse"]["parser"][3].Success == true or
+    // results["s01-parse"]["parser"][3].Evt.Meta["source_ip"] == "1.2.3.4". Parsed by hand:
+    // std::regex recurses per character and overflows the stack on long values under ASan.
     std::ifstream in(file);
     std::string line;
     struct entry {
@@ -77,13 +77,37 @@ std::vector<expected> read_asserts(const fs::path& file) {
         std::map<std::string, std::string> parsed, meta;
     };
     std::map<std::pair<std::string, int>, entry> parse_stage;
-    std::smatch m;
+    auto quoted_at = [](const std::string& l, std::size_t& i, std::string& out) {
+        if (l.compare(i, 2, "[\"") != 0) return false;
+        auto end = l.find("\"]", i + 2);
+        if (end == std::string::npos) return false;
+        out = l.substr(i + 2, end - i - 2);
+        i = end + 2;
+        return true;
+    };
     while (std::getline(in, line)) {
-        if (!std::regex_match(line, m, k_line) || m[1] != "s01-parse") continue;
-        auto& e = parse_stage[{m[2], std::stoi(m[3])}];
-        if (m[4].matched) e.success = m[4] == "true";
-        else if (m[5] == "Parsed") e.parsed[m[6]] = go_unquote(m[7]);
-        else e.meta[m[6]] = go_unquote(m[7]);
+        std::size_t i = 7;  // after "results"
+        std::string stage, parser, key;
+        if (line.rfind("results", 0) != 0 || !quoted_at(line, i, stage) || stage != "s01-parse" ||
+            !quoted_at(line, i, parser) || i >= line.size() || line[i] != '[')
+            continue;
+        auto close = line.find(']', i);
+        if (close == std::string::npos) continue;
+        int idx = std::atoi(line.c_str() + i + 1);
+        i = close + 1;
+        auto& e = parse_stage[{parser, idx}];
+        if (line.compare(i, 12, ".Success == ") == 0) {
+            e.success = line.compare(i + 12, 4, "true") == 0;
+            continue;
+        }
+        bool is_parsed = line.compare(i, 11, ".Evt.Parsed") == 0;
+        bool is_meta = line.compare(i, 9, ".Evt.Meta") == 0;
+        if (!is_parsed && !is_meta) continue;
+        i += is_parsed ? 11 : 9;
+        if (!quoted_at(line, i, key) || line.compare(i, 5, " == \"") != 0 || line.back() != '"')
+            continue;
+        std::string value = go_unquote(line.substr(i + 5, line.size() - i - 6));
+        (is_parsed ? e.parsed : e.meta)[key] = value;
     }
     std::vector<expected> out;
     for (auto& [key, e] : parse_stage) {
