@@ -85,6 +85,38 @@ void append_json_value(std::string& out, const field& fl) {
         append_json_string(out, fl.value);
 }
 
+bool append_fields_json(const event_batch& batch, const event& e, std::string& out,
+                        bool leading_comma) {
+    auto fs = batch.fields(e);
+    bool wrote = false;
+    for (std::size_t i = 0; i < fs.size(); ++i) {
+        // Repeated ids become one array, at the position of the first occurrence.
+        bool seen = false;
+        for (std::size_t j = 0; j < i && !seen; ++j) seen = fs[j].id == fs[i].id;
+        if (seen) continue;
+        if (wrote || leading_comma) out.push_back(',');
+        wrote = true;
+        append_json_string(out, field_name(fs[i].id));
+        out.push_back(':');
+        std::size_t n = 0;
+        for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
+        if (n == 1) {
+            append_json_value(out, fs[i]);
+            continue;
+        }
+        out.push_back('[');
+        bool first = true;
+        for (std::size_t j = i; j < fs.size(); ++j) {
+            if (fs[j].id != fs[i].id) continue;
+            if (!first) out.push_back(',');
+            first = false;
+            append_json_value(out, fs[j]);
+        }
+        out.push_back(']');
+    }
+    return wrote;
+}
+
 void write_event_json(const event_batch& batch, const event& e, std::string& out) {
     out += "{\"@timestamp\":";
     if (e.ts == k_no_time) {
@@ -107,31 +139,7 @@ void write_event_json(const event_batch& batch, const event& e, std::string& out
         out += ",\"log.offset\":";
         out += std::to_string(e.offset);
     }
-    auto fs = batch.fields(e);
-    for (std::size_t i = 0; i < fs.size(); ++i) {
-        // Repeated ids become one array, at the position of the first occurrence.
-        bool seen = false;
-        for (std::size_t j = 0; j < i && !seen; ++j) seen = fs[j].id == fs[i].id;
-        if (seen) continue;
-        out.push_back(',');
-        append_json_string(out, field_name(fs[i].id));
-        out.push_back(':');
-        std::size_t n = 0;
-        for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
-        if (n == 1) {
-            append_json_value(out, fs[i]);
-            continue;
-        }
-        out.push_back('[');
-        bool first = true;
-        for (std::size_t j = i; j < fs.size(); ++j) {
-            if (fs[j].id != fs[i].id) continue;
-            if (!first) out.push_back(',');
-            first = false;
-            append_json_value(out, fs[j]);
-        }
-        out.push_back(']');
-    }
+    append_fields_json(batch, e, out, true);
     if (!e.raw.empty()) {
         out += ",\"event.original\":";
         append_json_string(out, e.raw);

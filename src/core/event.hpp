@@ -122,6 +122,12 @@ private:
 /// malformed record, "mimamori.parse_error".
 void write_event_json(const event_batch& batch, const event& e, std::string& out);
 
+/// Append the event's fields as JSON object members (`"name":value`, repeated ids as one array
+/// at the first occurrence's place), each preceded by a comma except the very first when
+/// `leading_comma` is false. Returns whether anything was written.
+bool append_fields_json(const event_batch& batch, const event& e, std::string& out,
+                        bool leading_comma);
+
 /// Append one field's value as JSON: numbers and booleans bare when their text is valid JSON,
 /// everything else as a string.
 void append_json_value(std::string& out, const field& fl);

@@ -7,32 +7,7 @@ namespace mimamori::store {
 
 void fields_json(const event_batch& batch, const event& e, std::string& out) {
     out.push_back('{');
-    auto fs = batch.fields(e);
-    bool first_key = true;
-    for (std::size_t i = 0; i < fs.size(); ++i) {
-        bool seen = false;
-        for (std::size_t j = 0; j < i && !seen; ++j) seen = fs[j].id == fs[i].id;
-        if (seen) continue;
-        if (!first_key) out.push_back(',');
-        first_key = false;
-        append_json_string(out, field_name(fs[i].id));
-        out.push_back(':');
-        std::size_t n = 0;
-        for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
-        if (n == 1) {
-            append_json_value(out, fs[i]);
-            continue;
-        }
-        out.push_back('[');
-        bool first = true;
-        for (std::size_t j = i; j < fs.size(); ++j) {
-            if (fs[j].id != fs[i].id) continue;
-            if (!first) out.push_back(',');
-            first = false;
-            append_json_value(out, fs[j]);
-        }
-        out.push_back(']');
-    }
+    append_fields_json(batch, e, out, false);
     out.push_back('}');
 }
 
