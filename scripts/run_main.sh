@@ -1,11 +1,77 @@
 #!/usr/bin/env bash
-# The main job behind `make run`: scan the bundled sample logs with the built-in rules, print
-# what was read and what was found, and keep the normalized events for a closer look.
+# The main job behind `make run`: generate the sample company (once; cached by seed, period and
+# generator source), scan its month of logs into the store with the full pipeline (Sigma,
+# correlation, alerts, incidents), write the reports for management to out/reports/, and print
+# a short summary with the paths to open. docs/reports.md, docs/demo.md.
 set -euo pipefail
 build=$1
-mkdir -p out
-"$build/src/mimamori" scan examples/logs --events out/events.ndjson
+bin="$build/src/mimamori"
+out=out
+demo=$out/demo
+db=$out/mimamori.sqlite
+reports=$out/reports
+seed=${MIMAMORI_DEMO_SEED:-7}
+start=${MIMAMORI_DEMO_START:-2025-04-14}
+days=${MIMAMORI_DEMO_DAYS:-30}
+tz=Asia/Tokyo  # the sample company's zone: days and times in the reports are Tokyo's
+t0=$(date +%s%N)
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+
+# 1. The sample company, regenerated only when the seed, period or generator changed.
+stamp="seed=$seed start=$start days=$days generator=$(cat src/demo/*.cpp src/demo/*.hpp | sha256sum | cut -c1-16)"
+mkdir -p "$out"
+if [[ -f $demo/labels.json && -f $demo/.stamp && "$(cat "$demo/.stamp")" == "$stamp" ]]; then
+  echo "Sample company: $demo (cached; $stamp)"
+else
+  t=$(date +%s%N)
+  "$bin" demo generate "$demo" --seed "$seed" --start "$start" --days "$days" --force > /dev/null
+  echo "$stamp" > "$demo/.stamp"
+  echo "Sample company: generated $demo in $(ms "$t") ms"
+fi
+
+# 2. Everything into the store: events, then alerts and incidents linked to them.
+rm -f "$db" "$db-wal" "$db-shm"
+t=$(date +%s%N)
+"$bin" scan "$demo/logs" --store "$db" -q
+echo "Scan into the store: $(ms "$t") ms"
+
+# 3. Reports: the summary and one per incident, HTML and Markdown, English and Japanese.
+rm -rf "$reports"
+t=$(date +%s%N)
+"$bin" report all --db "$db" --out-dir "$reports" --tz "$tz" > /dev/null
+echo "Reports: $(ms "$t") ms"
+
+# 4. The short summary.
+"$bin" report summary --db "$db" --tz "$tz" --format json --top 3 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+lv = ["critical", "high", "medium", "low", "informational"]
+inc = {}
+for i in s["incident_list"]:
+    inc[i["level"]] = inc.get(i["level"], 0) + 1
+def by(d):
+    return ", ".join(f"{d[l]:,} {l}" for l in lv if d.get(l))
+print()
+print(f"Mimamori read {s[\"events\"]:,} events from {s[\"from\"][:10]} to {s[\"to\"][:10]}")
+print(f"  alerts:    {s[\"alerts\"]:,}" + (f"  ({by(s[\"alerts_by_level\"])})" if s["alerts"] else ""))
+print(f"  incidents: {s[\"incidents\"]:,}" + (f"  ({by(inc)})" if inc else ""))
+print(f"  failed logons: {s[\"failed_logons\"]:,}")
+silent = [x["source_type"] for x in s["log_sources"] if x["silent"]]
+if silent:
+    print("  log sources that went silent: " + ", ".join(silent))
+if s["incident_list"]:
+    print()
+    print("Top incidents (highest risk first):")
+    for i in s["incident_list"][:3]:
+        print(f"  #{i[\"id\"]:<4} risk {i[\"risk\"]:>3.0f}  {i[\"level\"]:<8} {i[\"title_en\"]}")
+'
 echo
-echo "Where to look:"
-echo "  out/events.ndjson         every normalized event (one JSON object per line; docs/events.md)"
-echo "  $build/src/mimamori --help   all commands (scan, rules, search, serve, demo …)"
+echo "Open:"
+echo "  $reports/summary.en.html      summary (Japanese: summary.ja.html)"
+top=$("$bin" report summary --db "$db" --format json --top 1 | python3 -c 'import json,sys; l=json.load(sys.stdin)["incident_list"]; print(l[0]["id"] if l else "")')
+if [[ -n $top ]]; then
+  echo "  $reports/incident-$top.en.html   the highest-risk incident (ja: incident-$top.ja.html; .md beside each)"
+fi
+echo "  $db           the store: mimamori search --db $db 'user.name:…', mimamori report incident ID --db $db"
+echo
+echo "make run: $(ms "$t0") ms in all"

@@ -22,6 +22,7 @@ int run_cli(int argc, char** argv) {
     add_serve_command(app);
     add_status_command(app);
     add_demo_command(app);
+    add_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -17,6 +17,7 @@ void add_search_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_status_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 /// Format 12345678 as "12,345,678".
 std::string with_commas(std::uint64_t v);

@@ -12,6 +12,8 @@
 #include "detect/alert.hpp"
 #include "detect/ruleset/engine.hpp"
 #include "ingest/scan.hpp"
+#include "report/store_results.hpp"
+#include "store/store.hpp"
 
 namespace mimamori::app {
 
@@ -34,6 +36,7 @@ struct scan_args {
     std::string state;               // --state FILE (correlation state kept across runs)
     std::string lang = "en";         // --lang en|ja for summaries
     bool raw_matches = false;        // --matches: every rule match instead of alerts/incidents
+    std::string store_path;          // --store DB: keep events, alerts and incidents in the store
 };
 
 // The alert table: time, level, rule, host, user and the fields the rule looked at.
@@ -167,6 +170,23 @@ int run_scan(const scan_args& a) {
         if (!a.quiet)
             for (const auto& pr : pipe->stats().problems) std::cerr << "mimamori scan: " << pr << "\n";
     }
+    // --store: every batch is appended as it is read; alerts and incidents follow at the end,
+    // linked to the stored ids of their evidence events.
+    std::unique_ptr<store::store> db;
+    report::evidence_index stored_ids;
+    std::string store_error;
+    if (!a.store_path.empty()) {
+        if (a.raw_matches) {
+            std::cerr << "mimamori scan: --store keeps alerts and incidents; it does not go with --matches\n";
+            return 2;
+        }
+        auto d = store::open_sqlite({.path = a.store_path});
+        if (!d) {
+            std::cerr << "mimamori scan: " << d.err().message << "\n";
+            return 2;
+        }
+        db = std::move(d.value());
+    }
     std::vector<std::pair<std::uint32_t, std::uint32_t>> match_pairs;
     if (a.json && a.events_out == "-") {
         std::cerr << "mimamori scan: --json and --events - both want stdout; write events to a file\n";
@@ -178,6 +198,11 @@ int run_scan(const scan_args& a) {
     std::uint64_t alert_count = 0;
     std::string line;
     auto sink = [&](event_batch& b) {
+        if (db && store_error.empty()) {
+            auto info = db->append(b, {}, {});
+            if (info) stored_ids.add_batch(b, info.value().first_event_id);
+            else store_error = info.err().message;
+        }
         if (pipe) {
             match_pairs.clear();
             if (eng) {
@@ -221,9 +246,28 @@ int run_scan(const scan_args& a) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (events) events->flush();
     std::ostream& human = (a.events_out == "-" || a.json) ? std::cerr : std::cout;
+    if (!store_error.empty()) {
+        std::cerr << "mimamori scan: --store " << a.store_path << ": " << store_error << "\n";
+        return 1;
+    }
     if (pipe) {
         auto fin = pipe->finish();
         if (!fin) std::cerr << "mimamori scan: " << fin.err().message << "\n";
+        if (db) {
+            auto sr = report::store_results(*db, pipe->alerts(), pipe->incidents(), stored_ids);
+            if (!sr) {
+                std::cerr << "mimamori scan: --store " << a.store_path << ": " << sr.err().message << "\n";
+                return 1;
+            }
+            if (!a.quiet)
+                human << "Stored in " << a.store_path << ": " << with_commas(st.events) << " event(s), "
+                      << with_commas(sr.value().alerts) << " alert(s), " << with_commas(sr.value().incidents)
+                      << " incident(s); " << with_commas(sr.value().evidence_linked) << " evidence link(s)"
+                      << (sr.value().evidence_missing ? ", " + with_commas(sr.value().evidence_missing) + " not found" : std::string())
+                      << "\n  reports: mimamori report summary --db " << a.store_path << "\n\n";
+        }
+    }
+    if (pipe && (!db || a.json)) {
         // The story first (incidents), then the alerts; --json: one NDJSON line each, typed.
         std::string out;
         if (a.json) {
@@ -242,7 +286,7 @@ int run_scan(const scan_args& a) {
             out += "\n";
         }
         std::cout << out;
-    } else if (eng && !a.json) {
+    } else if (eng && !a.json && !pipe) {
         print_alerts(alerts, std::cout);
     }
     if (!a.quiet) {
@@ -290,6 +334,10 @@ void add_scan_command(CLI::App& app) {
     cmd->add_option("--state", a->state, "Keep correlation state in FILE: restored at start, saved at the end");
     cmd->add_option("--lang", a->lang, "Language of incident summaries and advice: en or ja")->check(CLI::IsMember({"en", "ja"}));
     cmd->add_flag("--matches", a->raw_matches, "Print every single rule match (no correlation, alerts or incidents)");
+    cmd->add_option("--store", a->store_path,
+                    "Keep every event, alert and incident in this SQLite store (then `mimamori report`); "
+                    "the incident and alert listing is not printed")
+        ->check([](const std::string& s) { return s.empty() ? std::string("--store needs a path") : std::string(); });
     cmd->add_option("--cache-dir", a->cache_dir, "Where compiled rules are cached (default ~/.cache/mimamori; - for none)");
     cmd->callback([a] {
         int rc = run_scan(*a);

