@@ -213,7 +213,7 @@ const std::string* entity_slot(const entities& e, std::string_view name) {
 aggregator::aggregator(const rule_catalog* catalog, aggregator_options opts)
     : m_catalog(catalog), m_opts(std::move(opts)) {}
 
-void aggregator::add(finding s) {
+std::size_t aggregator::add(finding s) {
     ++m_stats.signals;
     const rule_info* known = m_catalog ? m_catalog->find(s.rule_key) : nullptr;
     const rule_info& info = known ? *known : s.rule;
@@ -224,7 +224,7 @@ void aggregator::add(finding s) {
             if (!v || *v != sup.value) continue;
         }
         ++m_stats.allowlisted;
-        return;
+        return k_dropped;
     }
     if (s.first_ts == k_no_time || s.first_ts > s.ts) s.first_ts = s.ts;
     std::string key = info.id.empty() ? info.title : info.id;
@@ -258,7 +258,7 @@ void aggregator::add(finding s) {
         for (auto& d : s.details)
             if (std::find(a.details.begin(), a.details.end(), d) == a.details.end() && a.details.size() < 16)
                 a.details.push_back(std::move(d));
-        return;
+        return idx;
     }
     alert a;
     a.rule = info;
@@ -277,6 +277,7 @@ void aggregator::add(finding s) {
     list.push_back(m_alerts.size());
     m_alerts.push_back(std::move(a));
     ++m_stats.alerts;
+    return m_alerts.size() - 1;
 }
 
 std::vector<alert> aggregator::finish() {

@@ -138,7 +138,12 @@ struct aggregator_stats {
 class aggregator {
 public:
     explicit aggregator(const rule_catalog* catalog = nullptr, aggregator_options opts = {});
-    void add(finding s);
+    /// Returns the index (in `current()`) of the alert the signal made or grew, or
+    /// `k_dropped` when a suppression dropped it.
+    std::size_t add(finding s);
+    static constexpr std::size_t k_dropped = static_cast<std::size_t>(-1);
+    /// The alerts so far, in the order they were made (the daemon reads them as they grow).
+    const std::vector<alert>& current() const { return m_alerts; }
     /// All alerts, ordered by first time (then id).
     std::vector<alert> finish();
     const aggregator_stats& stats() const { return m_stats; }

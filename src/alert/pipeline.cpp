@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 namespace mimamori::alert {
 
@@ -90,7 +91,14 @@ void pipeline::set_base_rules(std::vector<base_rule> rules) {
     }
 }
 
-void pipeline::on_batch(const event_batch& batch, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& matches) {
+void pipeline::add_finding(finding f, std::uint32_t ev, std::vector<touch>* touched) {
+    ++m_stats.findings;
+    const std::size_t idx = m_agg->add(std::move(f));
+    if (touched && idx != aggregator::k_dropped) touched->emplace_back(idx, ev);
+}
+
+void pipeline::on_batch(const event_batch& batch, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& matches,
+                        std::vector<touch>* touched) {
     // Correlation inputs of the whole batch at once (the engine prefetches group state).
     m_corr_in.clear();
     for (const auto& [rule, ev] : matches)
@@ -98,7 +106,7 @@ void pipeline::on_batch(const event_batch& batch, const std::vector<std::pair<st
     if (!m_corr_in.empty()) {
         m_hits.clear();
         m_corr->on_matches(batch, m_corr_in, m_hits);
-        add_hits(m_hits);
+        add_hits(m_hits, &batch, touched);
     }
     for (const auto& [rule, ev] : matches) {
         if (rule >= m_base.size() || ev >= batch.size()) continue;
@@ -123,8 +131,7 @@ void pipeline::on_batch(const event_batch& batch, const std::vector<std::pair<st
             std::string_view v = batch.get(e, id);
             if (!v.empty()) f.details.emplace_back(name, std::string(v));
         }
-        ++m_stats.findings;
-        m_agg->add(std::move(f));
+        add_finding(std::move(f), ev, touched);
     }
     // Threat intelligence on every event of the batch.
     auto db = m_intel.snapshot();
@@ -152,14 +159,13 @@ void pipeline::on_batch(const event_batch& batch, const std::vector<std::pair<st
                 f.details.emplace_back("field", std::string(fname));
                 f.sample = std::string(h.value);
                 f.refs.push_back(ref_of(e));
-                ++m_stats.findings;
-                m_agg->add(std::move(f));
+                add_finding(std::move(f), static_cast<std::uint32_t>(i), touched);
             }
         }
     }
 }
 
-void pipeline::add_hits(std::vector<correlate::hit>& hits) {
+void pipeline::add_hits(std::vector<correlate::hit>& hits, const event_batch* batch, std::vector<touch>* touched) {
     for (auto& h : hits) {
         ++m_stats.correlation_hits;
         const correlate::corr_rule& cr = m_corr->rules()[h.rule];
@@ -189,8 +195,16 @@ void pipeline::add_hits(std::vector<correlate::hit>& hits) {
         f.details = std::move(h.group);
         if (!h.first.file.empty() && h.first.ts != h.last.ts) f.refs.push_back(ref_of(h.first));
         f.refs.push_back(ref_of(h.last));
-        ++m_stats.findings;
-        m_agg->add(std::move(f));
+        // Live mode: the event that completed the pattern, when it is in this batch (the
+        // newest correlation input with the hit's time).
+        std::uint32_t ev = k_no_event;
+        if (touched && batch)
+            for (auto it = m_corr_in.rbegin(); it != m_corr_in.rend(); ++it)
+                if (it->second < batch->size() && (*batch)[it->second].ts == h.ts) {
+                    ev = it->second;
+                    break;
+                }
+        add_finding(std::move(f), ev, touched);
     }
 }
 
@@ -205,6 +219,27 @@ status pipeline::finish() {
     }
     m_alerts = m_agg->finish();
     m_incidents = build_incidents(m_alerts, m_opts.inc);
+    return {};
+}
+
+const std::vector<alert>& pipeline::live_alerts() const { return m_agg->current(); }
+
+std::vector<incident> pipeline::live_incidents() const { return build_incidents(m_agg->current(), m_opts.inc); }
+
+std::string pipeline::save_state() const {
+    std::ostringstream out(std::ios::binary);
+    m_corr->save(out);
+    return std::move(out).str();
+}
+
+status pipeline::restore_state(const std::string& blob) {
+    if (blob.empty()) return {};
+    std::istringstream in(blob, std::ios::binary);
+    std::size_t skipped = 0;
+    auto st = m_corr->restore(in, &skipped);
+    if (!st) return st;
+    if (skipped)
+        m_stats.problems.push_back(std::to_string(skipped) + " correlation rule(s) changed since the state was saved; their windows start empty");
     return {};
 }
 

@@ -49,8 +49,23 @@ public:
     ~pipeline();
 
     void set_base_rules(std::vector<base_rule> rules);
-    /// One batch after the Sigma ruleset ran on it: (rule index, event index) pairs.
-    void on_batch(const event_batch& batch, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& matches);
+    /// What a batch did to the alerts (live mode): (alert index in `live_alerts()`, event
+    /// index in the batch that is evidence of it, or `k_no_event`).
+    using touch = std::pair<std::size_t, std::uint32_t>;
+    static constexpr std::uint32_t k_no_event = static_cast<std::uint32_t>(-1);
+
+    /// One batch after the Sigma ruleset ran on it: (rule index, event index) pairs. When
+    /// `touched` is given, every signal's alert and evidence event is appended to it.
+    void on_batch(const event_batch& batch, const std::vector<std::pair<std::uint32_t, std::uint32_t>>& matches,
+                  std::vector<touch>* touched = nullptr);
+
+    /// Live mode (the daemon): the alerts as they are now (indices stay valid), and the
+    /// incidents they make now. `finish` is not called in live mode.
+    const std::vector<alert>& live_alerts() const;
+    std::vector<incident> live_incidents() const;
+    /// The correlation state as one blob (the daemon keeps it in its store), and back.
+    std::string save_state() const;
+    status restore_state(const std::string& blob);
     /// End of input: flush correlations, save state, build alerts and incidents.
     status finish();
 
@@ -61,7 +76,8 @@ public:
 
 private:
     pipeline() = default;
-    void add_hits(std::vector<correlate::hit>& hits);
+    void add_hits(std::vector<correlate::hit>& hits, const event_batch* batch = nullptr, std::vector<touch>* touched = nullptr);
+    void add_finding(finding f, std::uint32_t ev, std::vector<touch>* touched);
 
     pipeline_options m_opts;
     rule_catalog m_catalog;

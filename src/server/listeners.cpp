@@ -68,6 +68,9 @@ public:
     virtual ~session_base() = default;
     /// At shutdown: read what is already here without waiting, hand it over, close.
     virtual void drain_and_close() = 0;
+    /// First step of a stop: cancel the pending read, so that a read that already completed
+    /// (its handler queued) is framed before drain_and_close reads the rest into the buffer.
+    virtual void stop_reading() = 0;
 };
 
 struct tcp_server;
@@ -80,6 +83,11 @@ public:
     session(Stream s, tcp_server& srv, const route* via, std::string peer, framing_mode fm, std::size_t max_msg);
     void start();
     void drain_and_close() override;
+    void stop_reading() override {
+        std::error_code ec;
+        m_retry.cancel();
+        m_stream.lowest_layer().cancel(ec);
+    }
 
 private:
     void read();
@@ -183,7 +191,8 @@ void session<Stream>::start() {
 
 template <typename Stream>
 void session<Stream>::read() {
-    if (m_closed) return;
+    // While stopping, drain_and_close reads what is left, synchronously.
+    if (m_closed || m_srv.st.stopping) return;
     auto self = this->shared_from_this();
     m_stream.async_read_some(asio::buffer(m_buf.get(), k_buf),
                              [self](const std::error_code& ec, std::size_t n) { self->on_read(ec, n); });
@@ -434,6 +443,12 @@ status listeners::start(const std::vector<syslog_listener>& cfg, const std::vect
                     t->ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                                         asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+                    // No TLS 1.3 session tickets: the server would send them right after the
+                    // handshake, and a sender that never reads (most syslog senders, our tests)
+                    // then closes a socket with unread data, which makes its kernel reset the
+                    // connection and drop whatever it had not yet transmitted.
+                    SSL_CTX_set_num_tickets(t->ssl->native_handle(), 0);
+                    SSL_CTX_set_options(t->ssl->native_handle(), SSL_OP_NO_TICKET);
                     t->ssl->use_certificate_chain_file(c.cert);
                     t->ssl->use_private_key_file(c.key, asio::ssl::context::pem);
                     if (!c.ca.empty()) {
@@ -496,11 +511,18 @@ void listeners::stop() {
             u->drain(1'000'000, true);
             u->sock.close(ec);
         }
-        for (auto& t : m->tcp) {
-            auto copy = t->sessions;  // drain_and_close erases from the set
-            for (auto& s : copy) s->drain_and_close();
-        }
-        done.set_value();
+        for (auto& t : m->tcp)
+            for (auto& s : t->sessions) s->stop_reading();
+        // Handlers of reads that completed before the cancel (and of the cancelled ones) are
+        // queued now; they run before this one, so no read result is lost (they frame their
+        // data and do not read again), then what the kernel still holds is read here.
+        asio::post(m->io, [this, &done] {
+            for (auto& t : m->tcp) {
+                auto copy = t->sessions;  // drain_and_close erases from the set
+                for (auto& s : copy) s->drain_and_close();
+            }
+            done.set_value();
+        });
     });
     done.get_future().wait();
     m->guard.reset();

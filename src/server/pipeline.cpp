@@ -14,6 +14,8 @@ timestamp_ns now_ns() {
 
 void log_line(const std::string& s) { std::fprintf(stderr, "mimamori serve: %s\n", s.c_str()); }
 
+constexpr std::string_view k_state_key = "correlation";
+
 }  // namespace
 
 result<parse::parser_set> pipeline::make_parsers(const parse::options& opts) { return parse::parser_set::create(opts); }
@@ -41,6 +43,13 @@ status pipeline::start() {
     if (auto st = m_db->stats(); st) {
         m_metrics.alerts_total = st.value().alerts;
         m_metrics.incidents_total = st.value().incidents;
+    }
+    if (m_detect) {
+        // Correlation windows open at the last stop (or the last periodic save) go on.
+        auto blob = m_db->get_state(k_state_key);
+        if (!blob) log_line("correlation state not read: " + blob.err().message);
+        else if (auto st = m_detect->restore_state(blob.value()); !st)
+            log_line("correlation state not restored (windows start empty): " + st.err().message);
     }
     m_metrics.raw_queue_depth = [this] { return static_cast<std::uint64_t>(m_raw.weight()); };
     m_metrics.raw_queue_capacity = [this] { return static_cast<std::uint64_t>(m_raw.capacity()); };
@@ -83,9 +92,28 @@ void pipeline::parse_loop() {
             w = std::make_unique<work>();
         }
     };
-    auto hand_over = [&] {
-        if (w->batch.empty() && cps.empty() && w->acks.empty()) return;
+    auto last_incidents = std::chrono::steady_clock::now();
+    auto last_state = last_incidents;
+    const auto incidents_every = std::chrono::milliseconds(m_opts.incidents_every_ms);
+    const auto state_every = std::chrono::seconds(m_opts.state_every_s);
+    // Incidents and correlation state ride with a batch (after its alerts are stored), at most
+    // every incidents_every / state_every, and always with the last one (`final`).
+    auto derived = [&](bool final) {
+        if (!m_detect) return;
+        auto now = std::chrono::steady_clock::now();
+        if (final || now - last_incidents >= incidents_every) {
+            last_incidents = now;
+            m_detect->incidents(w->incidents, w->removed_incidents);
+        }
+        if (final || now - last_state >= state_every) {
+            last_state = now;
+            w->state = m_detect->save_state();
+        }
+    };
+    auto hand_over = [&](bool final = false) {
         flush(*w);
+        derived(final);
+        if (w->batch.empty() && cps.empty() && w->empty()) return;
         for (auto& [k, c] : cps) w->checkpoints.push_back(std::move(c));
         cps.clear();
         std::size_t n = 1;
@@ -110,8 +138,8 @@ void pipeline::parse_loop() {
                          : std::chrono::steady_clock::duration(std::chrono::milliseconds(200));
         bool got = m_raw.pop(c, wait);
         if (!got) {
-            if (have) hand_over();
             if (m_raw.drained()) break;
+            hand_over();  // a due batch, or incidents and state that are due
             continue;
         }
         if (!have) deadline = std::chrono::steady_clock::now() + delay;
@@ -152,7 +180,7 @@ void pipeline::parse_loop() {
         if (b.size() >= m_opts.batch_events || std::chrono::steady_clock::now() >= deadline || m_raw.weight() == 0)
             hand_over();
     }
-    hand_over();
+    hand_over(true);
 }
 
 void pipeline::store_loop() {
@@ -185,6 +213,22 @@ void pipeline::store_loop() {
                 std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))));
                 ++attempt;
             }
+            // Derived data after the batch it derives from: incidents link to stored alerts,
+            // and the correlation state covers exactly the events stored so far.
+            if (!w->incidents.empty() || !w->removed_incidents.empty()) {
+                if (auto st = m_db->upsert_incidents(w->incidents, w->removed_incidents); !st) {
+                    m_metrics.store_errors++;
+                    log_line("store: incidents: " + st.err().message);
+                } else if (auto n = m_db->select("SELECT count(*) FROM incidents", {}); n && !n.value().rows.empty()) {
+                    const auto& v = n.value().rows[0].values.at(0);
+                    if (std::holds_alternative<std::int64_t>(v)) m_metrics.incidents_total = static_cast<std::uint64_t>(std::get<std::int64_t>(v));
+                }
+            }
+            if (!w->state.empty())
+                if (auto st = m_db->put_state(k_state_key, w->state); !st) {
+                    m_metrics.store_errors++;
+                    log_line("store: correlation state: " + st.err().message);
+                }
             m_metrics.events_stored += w->batch.size();
             m_metrics.batches_stored++;
             m_metrics.alerts_total += w->alerts.size();
@@ -195,6 +239,9 @@ void pipeline::store_loop() {
             w->alerts.clear();
             w->checkpoints.clear();
             w->acks.clear();
+            w->incidents.clear();
+            w->removed_incidents.clear();
+            w->state.clear();
             {
                 std::lock_guard lk(m_spare_mu);
                 if (m_spare.size() < 4) m_spare.push_back(std::move(w));

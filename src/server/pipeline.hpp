@@ -100,6 +100,21 @@ public:
     virtual void process(const event_batch& batch, std::vector<store::alert_row>& alerts) = 0;
     /// Re-read rules and indicator lists (SIGHUP). On error the old ones stay in force.
     virtual status reload() { return {}; }
+    /// Incidents that changed since the last call (new, grown, or re-keyed: `removed` names
+    /// the keys that no longer exist). False when nothing changed.
+    virtual bool incidents(std::vector<store::live_incident>& changed, std::vector<std::string>& removed) {
+        (void)changed;
+        (void)removed;
+        return false;
+    }
+    /// The detection state worth keeping across restarts (correlation windows) as one blob;
+    /// empty when nothing changed since the last call. `restore_state` is called once before
+    /// the first batch with what was stored last.
+    virtual std::string save_state() { return {}; }
+    virtual status restore_state(const std::string& blob) {
+        (void)blob;
+        return {};
+    }
 };
 
 struct pipeline_options {
@@ -109,6 +124,8 @@ struct pipeline_options {
     parse::options parse;
     store::retention_policy retention;
     int retention_every_s = 600;
+    int incidents_every_ms = 1000;  ///< how often grown incidents are written to the store
+    int state_every_s = 60;         ///< how often the correlation state is saved (and at stop)
 };
 
 class pipeline {
@@ -153,6 +170,13 @@ private:
         std::vector<store::alert_row> alerts;
         std::vector<store::checkpoint> checkpoints;
         std::vector<std::shared_ptr<ack>> acks;
+        std::vector<store::live_incident> incidents;
+        std::vector<std::string> removed_incidents;
+        std::string state;  ///< correlation state to save after this batch (empty = none)
+        bool empty() const {
+            return batch.empty() && alerts.empty() && checkpoints.empty() && acks.empty() && incidents.empty() &&
+                   removed_incidents.empty() && state.empty();
+        }
     };
 
     void parse_loop();

@@ -330,7 +330,6 @@ public:
             (void)exec("ROLLBACK");
             return st;
         }
-        if (getenv("X_NOIDX")) (void)exec("DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_source_ip; DROP INDEX IF EXISTS events_user_name;");
         return prepare_writes();
     }
 
@@ -839,8 +838,7 @@ private:
             f.reset();
             f.integer(1, id);
             f.text(2, text.empty() ? std::string_view("", 0) : text);
-            static const bool x_nofts = getenv("X_NOFTS");
-            if (!x_nofts && sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
+            if (sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
 
             m_hasher.integer(id);
             m_values.hash(m_hasher);
