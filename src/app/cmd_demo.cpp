@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -113,6 +114,11 @@ result<std::string> scan_alerts(const demo_evaluate_args& a, const std::string& 
         ::dup2(fds[1], 1);
         ::close(fds[0]);
         ::close(fds[1]);
+        // The company's staff context (roster, leave, badges) for the staff_presence rules,
+        // unless the caller points elsewhere.
+        const std::string ctx = (std::filesystem::path(a.dir) / "context").string();
+        if (!std::getenv("MIMAMORI_CONTEXT") && std::filesystem::exists(std::filesystem::path(ctx) / "roster.csv"))
+            ::setenv("MIMAMORI_CONTEXT", ctx.c_str(), 1);
         std::vector<char*> argv;
         for (auto& s : args) argv.push_back(s.data());
         argv.push_back(nullptr);

@@ -169,8 +169,12 @@ void mail_day(world& w, const person& p, usec from, usec to, const std::string& 
         std::string dom = r.pick(k_partner_domains);
         auto [mx, mxip] = w.mx_of(dom);
         static const char* k_senders[] = {"info", "sales", "eigyo", "support", "keiri", "tanaka", "suzuki", "yamamoto"};
+        // Now and then a partner sends Sales or Finance a macro-enabled order form (the same
+        // header check warns about these as about a phishing attachment).
+        std::string attachment;
+        if ((p.dept == "SLS" || p.dept == "FIN") && r.chance(4)) attachment = "注文書_" + dom.substr(0, dom.find('.')) + ".xlsm";
         w.mail_in(t, std::string(r.pick(k_senders)) + "@" + dom, mx, mxip, {p.email},
-                  static_cast<std::uint64_t>(r.range(3000, 900000)), r);
+                  static_cast<std::uint64_t>(r.range(3000, 900000)), r, -1, attachment);
     }
     // Outbound: to colleagues or partners.
     int outbound = static_cast<int>(r.range(0, 4));

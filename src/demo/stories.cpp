@@ -373,7 +373,8 @@ story_meta story_b(world& w) {
     // entry: the mail.
     int s_mail = w.out.step("b", "entry", "b.entry.phishing_mail", "phishing mail with a macro-enabled invoice delivered to the victim", {"T1566.001"});
     usec t = std::max(logon_t + 40 * k_min_us, w.at(day, 10, 14, 3));
-    w.mail_in(t, "invoice@billing-notice.example", "mail.billing-notice.example", phish_ip, {v.email}, 412733, r, s_mail);
+    w.mail_in(t, "invoice@billing-notice.example", "mail.billing-notice.example", phish_ip, {v.email}, 412733, r, s_mail,
+              "請求書_" + format_date(w.cal[static_cast<std::size_t>(day)].d) + ".xlsm");
 
     // internal: user opens it.
     int s_exec = w.out.step("b", "internal", "b.internal.macro_powershell",

@@ -654,7 +654,7 @@ std::pair<std::string, std::string> world::mx_of(const std::string& domain) {
 
 std::string world::mail_in(usec ts, const std::string& from, const std::string& client_host,
                            const std::string& client_ip, const std::vector<std::string>& to, std::uint64_t size,
-                           rng& r, int step) {
+                           rng& r, int step, const std::string& attachment) {
     const std::string file = "logs/mail01/mail.log";
     std::string qid = queue_id(r);
     int smtpd = next_pid("mail01"), cleanup = next_pid("mail01");
@@ -667,6 +667,27 @@ std::string world::mail_in(usec ts, const std::string& from, const std::string& 
     t += r.range(50000, 300000);
     syslog(file, t, "mail01", "postfix/cleanup[" + std::to_string(cleanup) + "]",
            qid + ": message-id=<" + request_id(r).substr(0, 18) + "@" + from.substr(from.find('@') + 1) + ">", step);
+    if (!attachment.empty()) {
+        // mime_header_checks: /^Content-(Disposition|Type).*name\*?=.*\.(xlsm|docm|pptm)/ WARN …
+        // The file name is RFC 2231 encoded, as mail clients send non-ASCII names.
+        std::string enc;
+        static const char k_hex[] = "0123456789ABCDEF";
+        for (unsigned char ch : attachment) {
+            if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
+                ch == '_') {
+                enc.push_back(static_cast<char>(ch));
+            } else {
+                enc.push_back('%');
+                enc.push_back(k_hex[ch >> 4]);
+                enc.push_back(k_hex[ch & 15]);
+            }
+        }
+        syslog(file, t + r.range(1000, 9000), "mail01", "postfix/cleanup[" + std::to_string(cleanup) + "]",
+               qid + ": warning: header Content-Disposition: attachment; filename*=UTF-8''" + enc + " from " + client +
+                   "; from=<" + from + "> to=<" + to.front() + "> proto=ESMTP helo=<" + client_host +
+                   ">: macro-enabled Office attachment",
+               step);
+    }
     t += r.range(5000, 50000);
     syslog(file, t, "mail01", "postfix/qmgr[1187]",
            qid + ": from=<" + from + ">, size=" + std::to_string(size) + ", nrcpt=" + std::to_string(to.size()) +

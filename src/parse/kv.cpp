@@ -417,7 +417,12 @@ void finish(event_batch& batch, event& e, const seen_values& s, const context& c
                       has_word(w, "authentication") || has_word(w, "auth fail") ||
                       has_word(w, "logged in");
     bool traffic = s.type == "traffic";
-    if (auth_words && !traffic && (s.user || s.src)) {
+    // FortiOS logs a successful SSL-VPN or IPsec logon only as "tunnel-up" (logid 0101039424,
+    // "SSL VPN tunnel up"; IPsec XAuth "xauth-up"...): no login word, but it is the logon.
+    // tunnel-down / tunnel-stats are session records, not logons.
+    const bool vpn_logon = fortigate && s.subtype == "vpn" &&
+                           (iequals(s.action, "tunnel-up") || iequals(s.action, "ssl-login-fail"));
+    if ((auth_words || vpn_logon) && !traffic && (s.user || s.src)) {
         batch.add(f::event_category, "authentication");
         sv oc = outcome_of(s.status);
         if (oc.empty()) oc = outcome_of(s.action);

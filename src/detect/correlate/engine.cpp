@@ -4,14 +4,17 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <istream>
 #include <map>
+#include <mutex>
 #include <ostream>
 #include <queue>
 #include <unordered_map>
 
+#include "detect/correlate/presence.hpp"
 #include "detect/intel/hash.hpp"
 
 namespace mimamori::correlate {
@@ -32,13 +35,24 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 // ---- per-group state ---------------------------------------------------------------------
 
+// The first input's position in 32 bits (the state per group is fixed-size): its line, or for
+// records without one (whole-file formats such as CloudTrail, EVTX) its byte offset with the
+// top bit set. Both saturate at 2^31-1.
+constexpr std::uint32_t k_offset_flag = 0x80000000u;
+inline std::uint32_t pack_position(std::uint64_t line, std::uint64_t offset) {
+    if (line == 0 && offset != 0) return k_offset_flag | static_cast<std::uint32_t>(std::min<std::uint64_t>(offset, 0x7fffffffu));
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(line, 0x7fffffffu));
+}
+inline std::uint64_t position_line(std::uint32_t packed) { return packed & k_offset_flag ? 0 : packed; }
+inline std::uint64_t position_offset(std::uint32_t packed) { return packed & k_offset_flag ? packed & ~k_offset_flag : 0; }
+
 struct key_base {
     std::uint64_t key_hash = 0;
     std::string key_text;             // only for rules whose condition is checked at window close
     timestamp_ns last_ts = k_no_time;  // newest input
     timestamp_ns first_ts = k_no_time; // first input of the current episode (gap > timespan resets)
     std::uint32_t first_file = k_no_file;
-    std::uint32_t first_line = 0;      // saturates at 2^32-1
+    std::uint32_t first_line = 0;      // see pack_position: a line, or a byte offset (top bit set)
     std::uint32_t episode_events = 0;  // inputs since first_ts
     bool firing = false;               // condition held at the previous update
 };
@@ -321,6 +335,7 @@ struct engine::impl {
         table<temporal_state> temporals;
         std::vector<subscription> chained;  // correlations fed by this rule's hits
         bool emits = true;
+        std::shared_ptr<const presence_context> presence;  // context: staff_presence (null = inert)
         std::size_t bytes() const {
             return counts.bytes() + values.bytes() + sums.bytes() + pcts.bytes() + temporals.bytes();
         }
@@ -352,7 +367,9 @@ struct engine::impl {
 
     std::uint32_t file_id(std::string_view f) {
         if (f.empty()) return k_no_file;
-        if (f.data() == last_file_view.data() && f.size() == last_file_view.size()) return last_file_id;
+        // Compare contents, not the view's address: readers reuse one path buffer, and files
+        // whose names have the same length (one CloudTrail file per day) would share an id.
+        if (last_file_id != k_no_file && f == files[last_file_id]) return last_file_id;
         auto it = file_ids.find(std::string(f));
         std::uint32_t id;
         if (it != file_ids.end()) {
@@ -544,6 +561,14 @@ struct engine::impl {
         run_closes(p.ts, out);
         if (processed == k_no_time || p.ts > processed) processed = p.ts;
         rule_rt& r = rules[p.rule];
+        if (!r.def.context.empty()) {
+            // staff_presence: only inputs whose account's owner is away count at all.
+            if (!r.presence) return;
+            const std::string_view account = std::string_view(p.key_text).substr(0, p.key_text.find(k_sep));
+            const auto v = r.presence->check(account, p.ts);
+            if (v != presence_context::verdict::on_leave && v != presence_context::verdict::no_badge_in) return;
+            p.sample = std::string(presence_context::describe(v));
+        }
         switch (r.def.type) {
             case corr_type::event_count: update(r, r.counts, p, out); break;
             case corr_type::value_count: update(r, r.values, p, out); break;
@@ -594,7 +619,7 @@ struct engine::impl {
         if (created || (s.last_ts != k_no_time && p.ts - s.last_ts > T)) {
             s.first_ts = p.ts;
             s.first_file = p.file;
-            s.first_line = static_cast<std::uint32_t>(std::min<std::uint64_t>(p.line, 0xffffffffu));
+            s.first_line = pack_position(p.line, p.offset);
             s.episode_events = 0;
             s.firing = false;
             if (!r.on_update) {
@@ -604,7 +629,7 @@ struct engine::impl {
         } else if (p.ts < s.first_ts) {
             s.first_ts = p.ts;  // out-of-order input older than the episode's first
             s.first_file = p.file;
-            s.first_line = static_cast<std::uint32_t>(std::min<std::uint64_t>(p.line, 0xffffffffu));
+            s.first_line = pack_position(p.line, p.offset);
         }
         bool fire = false;
         double value = 0;
@@ -791,7 +816,8 @@ struct engine::impl {
             ++i;
         }
         h.first.file = std::string(file_name(s.first_file));
-        h.first.line = s.first_line;
+        h.first.line = position_line(s.first_line);
+        h.first.offset = position_offset(s.first_line);
         h.first.ts = s.first_ts;
         h.last.file = std::string(file_name(p.file));
         h.last.line = p.line;
@@ -851,7 +877,8 @@ struct engine::impl {
                 if (r.def.cond.test(value)) {
                     pending p;
                     p.file = s.first_file;
-                    p.line = s.first_line;
+                    p.line = position_line(s.first_line);
+                    p.offset = position_offset(s.first_line);
                     s.firing = false;
                     const std::string key = s.key_text;
                     emit(r, s, key, c.at, s.first_ts, value, p, out);
@@ -957,6 +984,30 @@ struct engine::impl {
 engine::engine(std::unique_ptr<impl> p) : m(std::move(p)) {}
 engine::~engine() = default;
 
+namespace {
+
+// The staff context folder comes from the environment (MIMAMORI_CONTEXT), so that batch scans,
+// the daemon and `demo evaluate` share it without a flag on every command. Without it, or when
+// it cannot be read, staff_presence rules count nothing. One load per time zone.
+std::shared_ptr<const presence_context> load_presence(const std::string& tz_spec) {
+    static std::mutex mu;
+    static std::map<std::string, std::shared_ptr<const presence_context>> cache;
+    std::lock_guard<std::mutex> lock(mu);
+    const char* dir = std::getenv("MIMAMORI_CONTEXT");
+    if (!dir || !*dir) return nullptr;
+    const std::string key = std::string(dir) + '\n' + tz_spec;
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    std::shared_ptr<const presence_context> ctx;
+    auto tz = time_zone::load(tz_spec.empty() ? "UTC" : tz_spec);
+    if (tz.ok()) {
+        auto loaded = presence_context::load(dir, tz.value());
+        if (loaded.ok()) ctx = std::shared_ptr<const presence_context>(std::move(loaded.value()));
+    }
+    return cache[key] = ctx;
+}
+
+}  // namespace
+
 result<std::unique_ptr<engine>> engine::create(std::vector<corr_rule> defs, options opts) {
     auto p = std::make_unique<impl>();
     p->opt = opts;
@@ -978,6 +1029,7 @@ result<std::unique_ptr<engine>> engine::create(std::vector<corr_rule> defs, opti
                           : opts.max_values;
         if (!r.def.id.empty()) by_ref[r.def.id] = i;
         if (!r.def.name.empty()) by_ref[r.def.name] = i;
+        if (r.def.context == "staff_presence") r.presence = load_presence(r.def.context_timezone);
     }
     // References: to another correlation (a chain) or to a base rule (fed from outside).
     std::vector<std::vector<std::uint32_t>> children(p->rules.size());

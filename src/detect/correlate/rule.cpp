@@ -92,6 +92,7 @@ std::uint64_t corr_rule::fingerprint() const {
         h = hash_combine(h, hash_str(a));
         for (const auto& [r, f] : m) h = hash_combine(hash_combine(h, hash_str(r)), hash_str(f));
     }
+    if (!context.empty()) h = hash_combine(hash_combine(h, hash_str(context)), hash_str(context_timezone));
     h = hash_combine(h, static_cast<std::uint64_t>(timespan));
     h = hash_combine(h, hash_str(cond.to_string()));
     for (const auto& f : fields) h = hash_combine(h, hash_str(f));
@@ -218,6 +219,12 @@ void parse_doc(const YAML::Node& doc, const std::string& file, load_result& res)
         if (r.type == corr_type::temporal_ordered && r.rules.size() < 2)
             fail("temporal_ordered needs at least two rules");
         if (r.rules.size() > 64) fail("at most 64 rules per correlation");
+        r.context = scalar(corr["context"]);
+        r.context_timezone = scalar(corr["context_timezone"]);
+        if (!r.context.empty() && r.context != "staff_presence")
+            fail("correlation.context must be staff_presence (got '" + r.context + "')");
+        if (r.context == "staff_presence" && (r.type != corr_type::event_count || r.group_by.empty()))
+            fail("context: staff_presence needs an event_count correlation grouped by the account field");
         if (r.title.empty()) fail("title is mandatory");
     }
     if (!errors.empty()) {

@@ -57,6 +57,11 @@ struct corr_rule {
     condition cond;
     std::vector<std::string> fields;  ///< `condition.field` (value_* types); several = a tuple
     bool generate = false;
+    /// Mimamori extension `context: staff_presence`: count an input only when the owner of the
+    /// account in the first group-by field is away at that moment (on leave, or never badged in
+    /// that day) according to the staff context folder (presence.hpp; `MIMAMORI_CONTEXT`).
+    /// `context_timezone` (IANA name or offset) is the zone of "that day"; default UTC.
+    std::string context, context_timezone;
 
     /// A hash of everything that shapes the state (type, rules, group-by, aliases, timespan,
     /// condition, fields): saved state is only restored into a rule with the same fingerprint.
