@@ -1,5 +1,6 @@
 // Detection quality on the sample company: the built-in rule pack, run by the real binary
-// (`mimamori scan --json`), must find stories (a) and (b) at every stage, find (d), and stay
+// (`mimamori scan --json`), must find stories (a), (b) and (d) at every stage, the entry and
+// internal stages of (c) (with the staff context), and stay
 // precise. The floors are the numbers measured when they were set (docs/demo.md, "Current
 // numbers") minus a small margin, so a rule change that loses a stage or floods the benign
 // staff with alerts fails here.
@@ -45,8 +46,10 @@ protected:
         auto g = generate(s_dir->string(), o);
         ASSERT_TRUE(g.ok()) << g.err().message;
         const fs::path alerts = *s_dir / "alerts.ndjson";
-        // --cache-dir -: tests write only to their temp dir.
-        const std::string cmd = quoted(MIMAMORI_BINARY) + " scan --json --quiet --cache-dir - " +
+        // --cache-dir -: tests write only to their temp dir. MIMAMORI_CONTEXT: the staff context
+        // (roster, leave, badges) for the staff_presence rule, as `demo evaluate` passes it.
+        const std::string cmd = "MIMAMORI_CONTEXT=" + quoted((*s_dir / "context").string()) + " " +
+                                quoted(MIMAMORI_BINARY) + " scan --json --quiet --cache-dir - " +
                                 quoted((*s_dir / "logs").string()) + " > " + quoted(alerts.string()) + " 2> " +
                                 quoted((*s_dir / "scan.err").string());
         const int rc = std::system(cmd.c_str());
@@ -104,6 +107,7 @@ TEST_F(demo_detection, step_recall_stays_at_the_measured_level) {
         {"b.entry.phishing_mail", true},      {"b.internal.macro_powershell", true},
         {"b.internal.run_key", true},         {"b.exit.c2_beacon", true},
         {"b.exit.spam_direct", true},         {"b.exit.spam_relay", true},
+        {"c.entry.logon_on_leave", true},     {"c.internal.hr_files", true},
         {"d.entry.key_used_abroad", true},    {"d.internal.discovery", true},
         {"d.internal.new_admin_user", true},  {"d.exit.bucket_reads", true},
     };
@@ -123,8 +127,8 @@ TEST_F(demo_detection, step_recall_stays_at_the_measured_level) {
 TEST_F(demo_detection, few_false_alarms_on_the_staff) {
     ASSERT_NE(s_eval, nullptr);
     const std::string t = render_evaluation(*s_eval);
-    // Measured 2026-11-26: 4 alerts on benign activity out of ~1,100 (530 before the share rules
-    // were reworked). Allow a little slack, not a regression to hundreds.
+    // Measured 2026-11-26: 4 alerts on benign activity out of ~1,100 (560 before the share and
+    // upload rules were reworked). Allow a little slack, not a regression to hundreds.
     EXPECT_LE(s_eval->unrelated, 10u) << t;
     // Precision over all alerts, counting background hostility (scanners, bots) as found.
     const double found = static_cast<double>(s_eval->attributed + s_eval->background);
