@@ -42,20 +42,25 @@ t=$(date +%s%N)
 echo "Reports: $(ms "$t") ms"
 
 # 4. The short summary.
-"$bin" report summary --db "$db" --tz "$tz" --format json --top 3 | python3 -c '
+"$bin" report summary --db "$db" --tz "$tz" --format json --top 3 > "$out/summary.json"
+python3 - "$out/summary.json" "$tz" <<'PY'
 import json, sys
-s = json.load(sys.stdin)
-lv = ["critical", "high", "medium", "low", "informational"]
-inc = {}
+from datetime import datetime
+from zoneinfo import ZoneInfo
+s = json.load(open(sys.argv[1]))
+def local(t):
+    return datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(ZoneInfo(sys.argv[2])).strftime("%Y-%m-%d %H:%M")
+levels = ["critical", "high", "medium", "low", "informational"]
+by_level = {}
 for i in s["incident_list"]:
-    inc[i["level"]] = inc.get(i["level"], 0) + 1
+    by_level[i["level"]] = by_level.get(i["level"], 0) + 1
 def by(d):
-    return ", ".join(f"{d[l]:,} {l}" for l in lv if d.get(l))
+    return ", ".join("{:,} {}".format(d[l], l) for l in levels if d.get(l))
 print()
-print(f"Mimamori read {s[\"events\"]:,} events from {s[\"from\"][:10]} to {s[\"to\"][:10]}")
-print(f"  alerts:    {s[\"alerts\"]:,}" + (f"  ({by(s[\"alerts_by_level\"])})" if s["alerts"] else ""))
-print(f"  incidents: {s[\"incidents\"]:,}" + (f"  ({by(inc)})" if inc else ""))
-print(f"  failed logons: {s[\"failed_logons\"]:,}")
+print("Mimamori read {:,} events from {} to {} ({})".format(s["events"], local(s["from"]), local(s["to"]), sys.argv[2]))
+print("  alerts:        {:,}".format(s["alerts"]) + ("  ({})".format(by(s["alerts_by_level"])) if s["alerts"] else ""))
+print("  incidents:     {:,}".format(s["incidents"]) + ("  ({})".format(by(by_level)) if by_level else ""))
+print("  failed logons: {:,}".format(s["failed_logons"]))
 silent = [x["source_type"] for x in s["log_sources"] if x["silent"]]
 if silent:
     print("  log sources that went silent: " + ", ".join(silent))
@@ -63,15 +68,16 @@ if s["incident_list"]:
     print()
     print("Top incidents (highest risk first):")
     for i in s["incident_list"][:3]:
-        print(f"  #{i[\"id\"]:<4} risk {i[\"risk\"]:>3.0f}  {i[\"level\"]:<8} {i[\"title_en\"]}")
-'
+        print("  #{:<4} risk {:>3.0f}  {:<8} {}".format(i["id"], i["risk"], i["level"], i["title_en"]))
+PY
+top=$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["incident_list"]; print(l[0]["id"] if l else "")' "$out/summary.json")
 echo
 echo "Open:"
 echo "  $reports/summary.en.html      summary (Japanese: summary.ja.html)"
-top=$("$bin" report summary --db "$db" --format json --top 1 | python3 -c 'import json,sys; l=json.load(sys.stdin)["incident_list"]; print(l[0]["id"] if l else "")')
 if [[ -n $top ]]; then
   echo "  $reports/incident-$top.en.html   the highest-risk incident (ja: incident-$top.ja.html; .md beside each)"
 fi
-echo "  $db           the store: mimamori search --db $db 'user.name:…', mimamori report incident ID --db $db"
+echo "  $db         the store:  $bin search --db $db 'event.outcome:failure | stats count() by source.ip'"
+echo "                             $bin report incident ID --db $db --lang ja --format pdf -o incident.pdf"
 echo
 echo "make run: $(ms "$t0") ms in all"

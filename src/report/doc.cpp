@@ -43,6 +43,7 @@ dl.facts dt{color:var(--muted)} dl.facts dd{margin:0;font-weight:600}
 table{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:13.5px}
 th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f5;font-weight:600}
+td:first-child{min-width:6.5em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.code{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:12px;word-break:break-all}
 .lv{display:inline-block;padding:0 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}

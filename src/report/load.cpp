@@ -233,7 +233,12 @@ result<incident_report> load_incident(store::store& st, std::string_view id) {
     if (!cited.empty()) {
         std::vector<sql_value> ep;
         for (auto x : cited) ep.emplace_back(std::int64_t{x});
-        auto eq = st.select("SELECT e.id, e.ts, e.source_type, d.file, d.line, d.offset, d.raw FROM events e "
+        auto eq = st.select("SELECT e.id, e.ts, e.source_type, d.file, d.line, d.offset, d.raw, "
+                            "json_extract(d.fields,'$.\"event.code\"'), json_extract(d.fields,'$.\"event.action\"'), "
+                            "json_extract(d.fields,'$.\"user.name\"'), json_extract(d.fields,'$.\"host.name\"'), "
+                            "json_extract(d.fields,'$.\"source.ip\"'), json_extract(d.fields,'$.\"destination.ip\"'), "
+                            "json_extract(d.fields,'$.\"file.path\"'), json_extract(d.fields,'$.\"process.command_line\"') "
+                            "FROM events e "
                             "JOIN event_docs d ON d.id = e.id WHERE e.id IN (" + placeholders(ep.size()) +
                                 ") ORDER BY e.ts, e.id LIMIT 60",
                             ep);
@@ -247,6 +252,16 @@ result<incident_report> load_incident(store::store& st, std::string_view id) {
             e.line = as_u(row.values[4]);
             e.offset = as_u(row.values[5]);
             e.raw = as_str(row.values[6]);
+            if (!e.raw.empty() && e.raw[0] == '{') {
+                static const char* const k_names[] = {"event.code", "event.action", "user.name", "host.name",
+                                                      "source.ip", "destination.ip", "file.path", "process.command_line"};
+                for (std::size_t k = 0; k < 8; ++k) {
+                    std::string v = as_str(row.values[7 + k]);
+                    if (v.empty()) continue;
+                    if (!e.gist.empty()) e.gist += "  ";
+                    e.gist += std::string(k_names[k]) + "=" + v;
+                }
+            }
             for (const auto& a : r.alerts)
                 if (std::find(a.event_ids.begin(), a.event_ids.end(), e.event_id) != a.event_ids.end()) {
                     e.alert_id = a.id;
@@ -274,19 +289,25 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
     const auto top = static_cast<std::int64_t>(o.top);
     const std::vector<sql_value> span_top{std::int64_t{r.from}, std::int64_t{r.to}, top};
 
-    auto sq = st.select("SELECT source_type, min(ts), max(ts), count(*) FROM events WHERE ts >= ? AND ts < ? "
-                        "GROUP BY source_type ORDER BY 4 DESC, 1",
+    auto sq = st.select("SELECT source_type, min(ts), max(ts), count(*), count(DISTINCT ts / 86400000000000) FROM events "
+                        "WHERE ts >= ? AND ts < ? GROUP BY source_type ORDER BY 4 DESC, 1",
                         span);
     if (!sq) return sq.err();
     timestamp_ns newest = k_no_time;
     for (const auto& row : sq.value().rows) {
-        source_seen s{as_str(row.values[0]), as_time(row.values[1]), as_time(row.values[2]), as_u(row.values[3])};
+        source_seen s{as_str(row.values[0]), as_time(row.values[1]), as_time(row.values[2]), as_u(row.values[3]),
+                      as_u(row.values[4])};
         r.events += s.events;
         r.events_by_source.push_back({s.source_type, s.events});
         if (s.last != k_no_time && (newest == k_no_time || s.last > newest)) newest = s.last;
         r.sources.push_back(std::move(s));
     }
-    for (auto& s : r.sources) s.silent = newest != k_no_time && s.last != k_no_time && newest - s.last > o.silent_after;
+    for (auto& s : r.sources) {
+        if (newest == k_no_time || s.last == k_no_time || newest - s.last <= o.silent_after) continue;
+        const auto span_days = static_cast<std::uint64_t>((s.last - s.first) / (86400 * k_ns_per_sec)) + 1;
+        s.occasional = s.active_days < 3 || 2 * s.active_days < span_days;
+        s.silent = !s.occasional;
+    }
 
     // Failed logons per hour, folded into the zone's days; every day of the period is listed.
     auto fq = st.select("SELECT ts / 3600000000000, count(*) FROM events WHERE ts >= ? AND ts < ? "

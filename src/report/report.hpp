@@ -39,6 +39,9 @@ struct evidence_item {
     std::string source_type, file, raw;
     std::uint64_t line = 0, offset = 0;
     std::int64_t alert_id = 0;  ///< the alert that cites it (first one)
+    /// For records that are whole JSON documents (Winlogbeat, CloudTrail): the fields a reader
+    /// needs, as "name=value" pairs, since the raw document's head says little.
+    std::string gist;
 };
 
 /// A stored alert as a report reads it.
@@ -86,7 +89,11 @@ struct source_seen {
     std::string source_type;
     timestamp_ns first = k_no_time, last = k_no_time;
     std::uint64_t events = 0;
-    bool silent = false;  ///< last event much older than the newest of all sources
+    std::uint64_t active_days = 0;  ///< UTC days with at least one event
+    /// Last event more than `silent_after` older than the newest of all sources, for a source
+    /// that was regular (events on at least half the days of its span, 3 days or more).
+    bool silent = false;
+    bool occasional = false;  ///< too irregular to call silent (patch nights, rare events)
 };
 
 struct incident_line {
