@@ -15,6 +15,11 @@
 #include <string>
 #include <vector>
 
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "detect/ruleset/engine.hpp"
 #include "detect/ruleset/ruleset.hpp"
 #include "detect/sigma/interpreter.hpp"
@@ -120,6 +125,38 @@ std::size_t reference_count(const detect::logsource_map& map, const std::vector<
     return n;
 }
 
+// Hardware counters of this thread (user space): instructions and cycles per event do not move
+// when neighbours load the machine, so small engine changes can be compared. -1 when the
+// kernel does not allow perf events (the bench then prints CPU time only).
+struct hw_counter {
+    int fd = -1;
+    explicit hw_counter(std::uint64_t config) {
+        perf_event_attr a{};
+        a.size = sizeof a;
+        a.type = PERF_TYPE_HARDWARE;
+        a.config = config;
+        a.disabled = 1;
+        a.exclude_kernel = 1;
+        a.exclude_hv = 1;
+        fd = static_cast<int>(syscall(SYS_perf_event_open, &a, 0, -1, -1, 0));
+    }
+    ~hw_counter() {
+        if (fd >= 0) close(fd);
+    }
+    void start() {
+        if (fd >= 0) {
+            ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+            ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+        }
+    }
+    double stop() {
+        if (fd < 0) return -1;
+        ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+        std::uint64_t v = 0;
+        return read(fd, &v, sizeof v) == sizeof v ? static_cast<double>(v) : -1;
+    }
+};
+
 struct run_result {
     double events_per_s = 0;       // per CPU-second of the matching thread
     double wall_events_per_s = 0;  // per wall-clock second
@@ -129,22 +166,32 @@ struct run_result {
 run_result time_ruleset(const detect::ruleset& rs, const std::vector<std::unique_ptr<event_batch>>& corpus,
                         std::size_t n_events, int runs) {
     auto sc = rs.make_scratch();
-    std::vector<double> rates, walls;
+    std::vector<double> rates, walls, instrs, cycles;
+    hw_counter hi(PERF_COUNT_HW_INSTRUCTIONS), hc(PERF_COUNT_HW_CPU_CYCLES);
     std::size_t matches = 0;
     std::vector<detect::rule_match> out;
     for (int r = 0; r < runs; ++r) {
         matches = 0;
         auto t0 = clk::now();
         double c0 = cpu_now();
+        hi.start();
+        hc.start();
         for (const auto& b : corpus) {
             out.clear();
             rs.match(*b, *sc, out);
             matches += out.size();
         }
+        cycles.push_back(hc.stop() / static_cast<double>(n_events));
+        instrs.push_back(hi.stop() / static_cast<double>(n_events));
         rates.push_back(static_cast<double>(n_events) / (cpu_now() - c0));
         walls.push_back(static_cast<double>(n_events) / secs(t0, clk::now()));
     }
     std::sort(rates.begin(), rates.end());
+    std::sort(instrs.begin(), instrs.end());
+    std::sort(cycles.begin(), cycles.end());
+    if (instrs.back() > 0)
+        std::printf("      per event: %.0f instructions, %.0f cycles (user space, this thread; median)\n",
+                    instrs[instrs.size() / 2], cycles[cycles.size() / 2]);
     std::sort(walls.begin(), walls.end());
     const auto& c = sc->count;
     double n = static_cast<double>(c.events ? c.events : 1);

@@ -196,6 +196,70 @@ TEST(SigmaRuleset, AgreesWithInterpreterOnEveryModifierFamily) {
     EXPECT_EQ(rs.value()->stats().unmapped_rules, 1u);
 }
 
+// Literal databases share one pattern per distinct text among rules that anchor it
+// differently, expand windash into literals, and find wildcard patterns through their longest
+// literal part. Each of these runs twice: on a field with a handful of literals (compared
+// directly) and on one with many (a Hyperscan database). Both must agree with the interpreter.
+TEST(SigmaRuleset, SharedLiteralsWindashAndPrefiltersAgreeWithInterpreter) {
+    auto map = logsource_map::parse(k_map, "test");
+    ASSERT_TRUE(map.ok()) << map.err().message;
+    for (const std::string field : {"Description", "CommandLine"}) {
+        std::vector<std::string> texts = {
+            rule("s-contains", k_pc, "    sel:\n        " + field + "|contains: 'abc'\n    condition: sel\n"),
+            rule("s-starts", k_pc, "    sel:\n        " + field + "|startswith: 'abc'\n    condition: sel\n"),
+            rule("s-ends", k_pc, "    sel:\n        " + field + "|endswith: 'abc'\n    condition: sel\n"),
+            rule("s-equals", k_pc, "    sel:\n        " + field + ": 'abc'\n    condition: sel\n"),
+            rule("s-cased", k_pc, "    sel:\n        " + field + "|contains|cased: 'abc'\n    condition: sel\n"),
+            rule("s-dash2", k_pc, "    sel:\n        " + field + "|windash|contains: ' -a -b '\n    condition: sel\n"),
+            rule("s-dash-start", k_pc, "    sel:\n        " + field + "|windash|startswith: '-x'\n    condition: sel\n"),
+            rule("s-wild", k_pc, "    sel:\n        " + field + ": '*abc*def?g*'\n    condition: sel\n"),
+            rule("s-wild2", k_pc, "    sel:\n        " + field + ": 'ab*abc'\n    condition: sel\n"),
+        };
+        if (field == "CommandLine")
+            for (int i = 0; i < 40; ++i)
+                texts.push_back(rule("filler-" + std::to_string(i), k_pc,
+                                     "    sel:\n        CommandLine|contains: 'filler" + std::to_string(i) + "x'\n    condition: sel\n"));
+        std::vector<sigma::rule_ir> rs_in;
+        for (const auto& t : texts) {
+            auto c = compile_text(t);
+            ASSERT_TRUE(c.ok) << t << c.all_messages();
+            rs_in.push_back(std::move(c.ir));
+        }
+        auto rs = ruleset::build(std::move(rs_in), map.value(), {.cache_dir = ""});
+        ASSERT_TRUE(rs.ok());
+        std::vector<std::string> values = {"abc", "ABC", "xabc", "abcx", "xabcx", "abcabc", "ab", "Abc abc",
+                                           "p \xE2\x80\x94" "a /b q", "p -a \xE2\x80\x95" "b q", "p -a -c q",
+                                           "\xE2\x80\x93x1", "/x", "x-x", "zabc def1g", "abcdefXg", "ab abc", "abXabc",
+                                           "filler7x abc", "ABCDEF0G"};
+        std::vector<ev> evs;
+        for (const auto& v : values) evs.push_back({"windows.sysmon", {{"EventID", "1"}, {field, v}}, ""});
+        auto b = batch_of(evs);
+        auto got = run(*rs.value(), b);
+        std::set<std::pair<std::uint32_t, std::string>> want;
+        for (std::uint32_t ei = 0; ei < b.size(); ++ei)
+            for (const auto& r : rs.value()->rules())
+                if (reference(map.value(), r, b, b[ei])) want.emplace(ei, r.doc->id);
+        EXPECT_EQ(got, want) << field;
+        EXPECT_TRUE(want.count({0, "s-equals"}));
+        EXPECT_TRUE(want.count({1, "s-equals"}));     // caseless
+        EXPECT_FALSE(want.count({1, "s-cased"}));
+        EXPECT_FALSE(want.count({5, "s-equals"}));    // abcabc
+        EXPECT_TRUE(want.count({5, "s-starts"}));
+        EXPECT_TRUE(want.count({5, "s-ends"}));
+        EXPECT_TRUE(want.count({8, "s-dash2"}));      // em dash, then slash
+        EXPECT_TRUE(want.count({9, "s-dash2"}));      // hyphen, then horizontal bar
+        EXPECT_FALSE(want.count({10, "s-dash2"}));
+        EXPECT_TRUE(want.count({11, "s-dash-start"}));  // en dash
+        EXPECT_TRUE(want.count({12, "s-dash-start"}));
+        EXPECT_FALSE(want.count({13, "s-dash-start"}));
+        EXPECT_TRUE(want.count({14, "s-wild"}));
+        EXPECT_TRUE(want.count({15, "s-wild"}));
+        EXPECT_TRUE(want.count({16, "s-wild2"}));
+        EXPECT_TRUE(want.count({17, "s-wild2"}));
+        EXPECT_TRUE(want.count({19, "s-wild"}));      // caseless confirm
+    }
+}
+
 TEST(SigmaRuleset, DiskCacheRoundTrip) {
     auto map = logsource_map::parse(k_map, "test");
     ASSERT_TRUE(map.ok());

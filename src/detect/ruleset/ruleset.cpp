@@ -28,7 +28,7 @@ using sigma::expr_node;
 using sigma::pred_kind;
 
 // Bump when anything that shapes the compiled databases changes.
-static constexpr std::string_view k_engine_version = "mimamori-sigma-ruleset-3";
+static constexpr std::string_view k_engine_version = "mimamori-sigma-ruleset-4";
 
 std::string default_cache_dir() {
     if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/mimamori";
@@ -72,7 +72,20 @@ struct lit_info {
     std::uint32_t pred = 0;
     std::uint32_t len = 0;
     bool at_start = false, at_end = false;
+    /// Set when the literal is only a required part of a wildcard pattern (a prefilter): a hit
+    /// means "decide this pattern on the value now", with the wildcard matcher.
+    const sigma::string_pattern* confirm = nullptr;
 };
+
+// A wildcard pattern whose longest literal part has at least this many bytes is found through
+// that part in the literal database and confirmed directly, instead of a regex database scan.
+constexpr std::size_t k_min_prefilter = 3;
+
+// The five characters windash lets a flag start with, UTF-8 (as sigma/modifiers_string.cpp).
+constexpr std::array<std::string_view, 5> k_dashes{"-", "/", "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95"};
+// A pattern with up to this many windash positions is expanded into literals (5^n of them);
+// more stay a regular expression.
+constexpr std::size_t k_max_dash_expand = 2;
 
 // One Hyperscan database: the patterns of every predicate on one field. Pure literals (the
 // bulk: contains/startswith/endswith/equals without inner wildcards) go to a literal database,
@@ -81,16 +94,21 @@ struct pattern_job {
     field_id field = 0;  // k_no_field: the keyword database
     bool literal = false;
     std::vector<std::string> exprs;
-    std::vector<unsigned> flags, ids;  // literal: ids[i] == i, an index into info
+    std::vector<unsigned> flags, ids;  // literal: ids[i] == i, one per distinct (text, flags)
+    // literal: the patterns of id i are info[group[i] .. group[i + 1]) (many rules share a text)
     std::vector<lit_info> info;
+    std::vector<std::uint32_t> group;
     /// A handful of literals is cheaper to compare directly than to hand to Hyperscan (whose
     /// per-scan set-up costs more than a few memcmp); such jobs have no database.
     bool small = false;
     std::vector<std::string> folded;  // small: the literals, ASCII-lowered where caseless
+    std::vector<std::uint8_t> need;   // small: per literal, which positions its patterns want
     hs_database_t* db = nullptr;
 };
 
 constexpr std::size_t k_small_job = 16;
+// Where the patterns of one small-job literal may sit (pattern_job::need).
+constexpr std::uint8_t k_need_start = 1, k_need_end = 2, k_need_inside = 4, k_need_equal = 8;
 
 struct bucket {
     std::vector<bpred> preds;
@@ -99,6 +117,8 @@ struct bucket {
     std::array<std::int32_t, 2> keyword_job{-1, -1};
     std::vector<std::uint32_t> placements;
     std::vector<std::vector<std::uint32_t>> triggers;  // pred → placements woken by it
+    // The same flattened for the hot path: pred p wakes trig[trig_off[p] .. trig_off[p + 1]).
+    std::vector<std::uint32_t> trig_off, trig;
     std::vector<std::uint32_t> always;                 // placements that may match with no bit set
 };
 
@@ -662,26 +682,40 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
         }
         // Pattern jobs: per field (and for keywords) one regex and one literal database.
         std::map<std::pair<field_id, bool>, std::uint32_t> job_of;
+        std::map<std::uint32_t, std::unordered_map<std::string, std::uint32_t>> lit_ids;  // job → text → id
+        std::map<std::uint32_t, std::vector<std::pair<std::uint32_t, lit_info>>> lit_entries;
         for (std::uint32_t pi = 0; pi < b.preds.size(); ++pi) {
             const auto& bp = b.preds[pi];
             if (bp.direct) continue;
             std::vector<field_id> fields = bp.p->kind == pred_kind::keyword ? std::vector<field_id>{k_no_field} : bp.ids;
             for (auto fid : fields) {
                 for (const auto& pat : bp.p->patterns) {
-                    // Literal shape: [*] text [*].
+                    // Literal shape: [*] text [*], where text may hold up to k_max_dash_expand
+                    // windash positions (expanded into one literal per dash combination).
                     const auto& tk = pat.tokens;
-                    std::size_t lits = 0, stars = 0;
-                    for (const auto& t : tk) {
-                        lits += t.k == sigma::glob_token::kind::literal;
-                        stars += t.k == sigma::glob_token::kind::any_string;
+                    using gk = sigma::glob_token::kind;
+                    std::size_t lo = 0, hi = tk.size();
+                    if (lo < hi && tk[lo].k == gk::any_string) ++lo;
+                    if (hi > lo && tk[hi - 1].k == gk::any_string) --hi;
+                    std::size_t dashes = 0;
+                    bool literal = !pat.is_regex && lo < hi;
+                    for (std::size_t t = lo; literal && t < hi; ++t) {
+                        if (tk[t].k == gk::dash) ++dashes;
+                        else if (tk[t].k != gk::literal) literal = false;
+                        else if (fid == k_no_field && tk[t].text.find('\0') != std::string::npos) literal = false;
                     }
-                    bool has_nul = false;
-                    for (const auto& t : tk) has_nul = has_nul || t.text.find('\0') != std::string::npos;
-                    bool literal = !pat.is_regex && lits == 1 && lits + stars == tk.size() &&
-                                   !(fid == k_no_field && has_nul) &&
-                                   (stars == 0 || tk.front().k != sigma::glob_token::kind::literal ||
-                                    tk.back().k != sigma::glob_token::kind::literal) &&
-                                   !(tk.size() == 3 && tk[1].k != sigma::glob_token::kind::literal);
+                    literal = literal && dashes <= k_max_dash_expand;
+                    // Not a literal: a wildcard pattern on a field may still be found through its
+                    // longest literal part and confirmed on a hit.
+                    std::size_t factor = tk.size();
+                    if (!literal && !pat.is_regex && fid != k_no_field) {
+                        for (std::size_t t = 0; t < tk.size(); ++t)
+                            if (tk[t].k == gk::literal && tk[t].text.size() >= k_min_prefilter &&
+                                (factor == tk.size() || tk[t].text.size() > tk[factor].text.size()))
+                                factor = t;
+                    }
+                    bool prefilter = factor < tk.size();
+                    literal = literal || prefilter;
                     auto [it, fresh] = job_of.emplace(std::make_pair(fid, literal), static_cast<std::uint32_t>(b.jobs.size()));
                     if (fresh) {
                         b.jobs.emplace_back();
@@ -689,19 +723,47 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                         b.jobs.back().literal = literal;
                     }
                     auto& j = b.jobs[it->second];
-                    if (literal) {
+                    if (prefilter) {
                         lit_info li;
                         li.pred = pi;
-                        li.at_start = tk.front().k == sigma::glob_token::kind::literal;
-                        li.at_end = tk.back().k == sigma::glob_token::kind::literal;
-                        const std::string& text = tk[li.at_start ? 0 : 1].text;
-                        li.len = static_cast<std::uint32_t>(text.size());
+                        li.confirm = &pat;
+                        li.len = static_cast<std::uint32_t>(tk[factor].text.size());
+                        unsigned f = (pat.cased ? 0 : HS_FLAG_CASELESS) | HS_FLAG_SINGLEMATCH;
+                        auto [di, dfresh] = lit_ids[it->second].emplace(std::to_string(f) + ":" + tk[factor].text,
+                                                                        static_cast<std::uint32_t>(j.exprs.size()));
+                        if (dfresh) {
+                            j.exprs.push_back(tk[factor].text);
+                            j.flags.push_back(f);
+                            j.ids.push_back(di->second);
+                        }
+                        lit_entries[it->second].emplace_back(di->second, li);
+                    } else if (literal) {
+                        lit_info li;
+                        li.pred = pi;
+                        li.at_start = lo == 0;
+                        li.at_end = hi == tk.size();
                         unsigned f = pat.cased ? 0 : HS_FLAG_CASELESS;
                         if (!li.at_end) f |= HS_FLAG_SINGLEMATCH;  // the first hit decides
-                        j.exprs.push_back(text);
-                        j.flags.push_back(f);
-                        j.ids.push_back(static_cast<unsigned>(j.info.size()));
-                        j.info.push_back(li);
+                        // Every combination of dash characters: choice[d] picks dash d's variant.
+                        std::array<std::size_t, k_max_dash_expand> choice{};
+                        for (;;) {
+                            std::string text;
+                            std::size_t d = 0;
+                            for (std::size_t t = lo; t < hi; ++t)
+                                text += tk[t].k == gk::dash ? std::string(k_dashes[choice[d++]]) : tk[t].text;
+                            li.len = static_cast<std::uint32_t>(text.size());
+                            std::string key = std::to_string(f) + ":" + text;
+                            auto [di, dfresh] = lit_ids[it->second].emplace(std::move(key), static_cast<std::uint32_t>(j.exprs.size()));
+                            if (dfresh) {
+                                j.exprs.push_back(std::move(text));
+                                j.flags.push_back(f);
+                                j.ids.push_back(di->second);
+                            }
+                            lit_entries[it->second].emplace_back(di->second, li);
+                            std::size_t k = 0;
+                            while (k < dashes && ++choice[k] == k_dashes.size()) choice[k++] = 0;
+                            if (k == dashes) break;
+                        }
                     } else {
                         j.exprs.push_back(pat.is_regex ? pat.regex : sigma::glob_to_regex(pat.tokens));
                         j.flags.push_back(hs_flags(pat));
@@ -710,14 +772,36 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                 }
             }
         }
+        // Group each literal job's patterns by their distinct text (one Hyperscan id each).
+        for (auto& [ji, entries] : lit_entries) {
+            auto& j = b.jobs[ji];
+            std::stable_sort(entries.begin(), entries.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+            j.group.assign(j.exprs.size() + 1, 0);
+            for (const auto& [id, li] : entries) {
+                ++j.group[id + 1];
+                j.info.push_back(li);
+            }
+            for (std::size_t i = 1; i < j.group.size(); ++i) j.group[i] += j.group[i - 1];
+        }
         for (auto& j : b.jobs) {
-            if (!j.literal || j.exprs.size() > k_small_job) continue;
+            // Keyword texts are long (every value of the event): Hyperscan beats memcmp there.
+            if (!j.literal || j.exprs.size() > k_small_job || j.field == k_no_field) continue;
             j.small = true;
             for (std::size_t i = 0; i < j.exprs.size(); ++i) {
                 std::string t = j.exprs[i];
                 if (j.flags[i] & HS_FLAG_CASELESS)
                     for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
                 j.folded.push_back(std::move(t));
+                std::uint8_t need = 0;
+                bool only_equal = true;
+                for (std::uint32_t k = j.group[i]; k < j.group[i + 1]; ++k) {
+                    const auto& li = j.info[k];
+                    only_equal = only_equal && li.at_start && li.at_end && !li.confirm;
+                    if (li.confirm || (!li.at_start && !li.at_end)) need |= k_need_inside;
+                    if (li.at_start) need |= k_need_start;
+                    if (li.at_end) need |= k_need_end;
+                }
+                j.need.push_back(only_equal ? k_need_equal : need);
             }
         }
         for (std::uint32_t ji = 0; ji < b.jobs.size(); ++ji) {
@@ -781,6 +865,11 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
                 for (auto p : *t) b.triggers[p].push_back(pl_index);
             }
         }
+        b.trig_off.assign(1, 0);
+        for (const auto& t : b.triggers) {
+            b.trig.insert(b.trig.end(), t.begin(), t.end());
+            b.trig_off.push_back(static_cast<std::uint32_t>(b.trig.size()));
+        }
         for (const auto& bp : b.preds) m->stats.direct_predicates += bp.direct;
         if (std::getenv("MIMAMORI_SIGMA_DEBUG")) {
             std::size_t maxt = 0, maxp = 0;
@@ -817,35 +906,79 @@ struct scan_ctx {
     const bucket* b;
     const pattern_job* lit = nullptr;  // set while scanning a literal database
     unsigned long long value_len = 0;
+    std::string_view value;            // the value scanned (for prefilter confirmation)
     ruleset::scratch::counters* cnt = nullptr;
 };
+
+inline void set_bit(unsigned id, scan_ctx* c);
 
 int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
     auto* c = static_cast<scan_ctx*>(ctx);
     auto* s = c->s;
     if (c->lit) {
-        const lit_info& li = c->lit->info[id];
-        if ((li.at_start && to != li.len) || (li.at_end && to != c->value_len)) return 0;
-        id = li.pred;
+        const auto& g = c->lit->group;
+        for (std::uint32_t k = g[id]; k < g[id + 1]; ++k) {
+            const lit_info& li = c->lit->info[k];
+            if ((li.at_start && to != li.len) || (li.at_end && to != c->value_len)) continue;
+            if (li.confirm) {
+                if (c->s->bit_epoch[li.pred] == c->s->epoch) continue;
+                if (!sigma::glob_match(li.confirm->tokens, c->value, li.confirm->cased)) continue;
+            }
+            set_bit(li.pred, c);
+        }
+        return 0;
     }
-    if (s->bit_epoch[id] == s->epoch) return 0;
+    set_bit(id, c);
+    return 0;
+}
+
+inline void set_bit(unsigned id, scan_ctx* c) {
+    auto* s = c->s;
+    if (s->bit_epoch[id] == s->epoch) return;
     s->bit_epoch[id] = s->epoch;
     ++c->cnt->hits;
-    for (auto pl : c->b->triggers[id]) {
+    const auto* b = c->b;
+    for (std::uint32_t k = b->trig_off[id], end = b->trig_off[id + 1]; k < end; ++k) {
+        auto pl = b->trig[k];
         if (s->mark[pl] != s->epoch) {
             s->mark[pl] = s->epoch;
             s->cand.push_back(pl);
         }
     }
-    return 0;
 }
 
 // The direct path for small literal jobs: same decisions as the literal database would make.
+// ASCII-lowered bytes of `hay` at `pos` equal `lit` (already lowered where caseless)?
+inline bool eq_at(std::string_view hay, std::size_t pos, std::string_view lit, bool caseless) {
+    if (!caseless) return std::memcmp(hay.data() + pos, lit.data(), lit.size()) == 0;
+    for (std::size_t k = 0; k < lit.size(); ++k) {
+        char c = hay[pos + k];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        if (c != lit[k]) return false;
+    }
+    return true;
+}
+
 void small_scan(const pattern_job& j, std::string_view v, std::string& folded, scan_ctx& ctx) {
     bool have_folded = false;
     for (std::size_t i = 0; i < j.folded.size(); ++i) {
+        std::string_view lit = j.folded[i];
+        if (v.size() < lit.size()) continue;
+        const std::uint8_t need = j.need[i];
+        const bool caseless = j.flags[i] & HS_FLAG_CASELESS;
+        if (need == k_need_equal) {  // only whole-value patterns: the sizes decide first
+            if (v.size() == lit.size() && eq_at(v, 0, lit, caseless)) on_match(static_cast<unsigned>(i), 0, v.size(), 0, &ctx);
+            continue;
+        }
+        // Report every place the text sits that some pattern of it cares about: at the start,
+        // at the end, anywhere (the group's anchors decide in on_match).
+        bool at_start = (need & (k_need_start | k_need_inside)) && eq_at(v, 0, lit, caseless);
+        bool at_end = (need & (k_need_end | k_need_inside)) && eq_at(v, v.size() - lit.size(), lit, caseless);
+        if (at_start) on_match(static_cast<unsigned>(i), 0, lit.size(), 0, &ctx);
+        if (at_end) on_match(static_cast<unsigned>(i), 0, v.size(), 0, &ctx);
+        if (!(need & k_need_inside) || at_start || at_end) continue;
         std::string_view hay = v;
-        if (j.flags[i] & HS_FLAG_CASELESS) {
+        if (caseless) {
             if (!have_folded) {
                 folded.assign(v);
                 for (auto& c : folded)
@@ -854,14 +987,9 @@ void small_scan(const pattern_job& j, std::string_view v, std::string& folded, s
             }
             hay = folded;
         }
-        const auto& li = j.info[i];
-        std::string_view lit = j.folded[i];
-        bool hit;
-        if (li.at_start && li.at_end) hit = hay == lit;
-        else if (li.at_start) hit = hay.substr(0, lit.size()) == lit;
-        else if (li.at_end) hit = hay.size() >= lit.size() && hay.substr(hay.size() - lit.size()) == lit;
-        else hit = hay.find(lit) != std::string_view::npos;
-        if (hit) on_match(static_cast<unsigned>(i), 0, li.at_end ? v.size() : (li.at_start ? li.len : v.size()), 0, &ctx);
+        // Only inside: an end offset that is neither the start's nor the value's, so only the
+        // unanchored patterns of the group take it.
+        if (hay.find(lit) != std::string_view::npos) on_match(static_cast<unsigned>(i), 0, ~0ULL, 0, &ctx);
     }
 }
 
@@ -953,6 +1081,7 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
             s.event_epoch = 1;
         }
         std::int32_t passes[2] = {by_eid, te->any == by_eid ? -1 : te->any};
+        bool joined_ready = false;  // s.joined holds this event's keyword texts
         for (std::int32_t bi : passes) {
             if (bi < 0) continue;
             const bucket& b = m.buckets[static_cast<std::size_t>(bi)];
@@ -963,12 +1092,13 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
                 s.epoch = 1;
             }
             s.cand.clear();
-            scan_ctx ctx{&s, &b, nullptr, 0, &sc.count};
+            scan_ctx ctx{&s, &b, nullptr, 0, {}, &sc.count};
             auto scan = [&](std::int32_t ji, std::string_view v) {
                 if (ji < 0 || v.empty()) return;
                 const auto& j = b.jobs[static_cast<std::size_t>(ji)];
                 ctx.lit = j.literal ? &j : nullptr;
                 ctx.value_len = v.size();
+                ctx.value = v;
                 ++sc.count.scans;
                 sc.count.scanned_bytes += v.size();
                 if (j.small) {
@@ -986,11 +1116,14 @@ void ruleset::match(const event_batch& batch, scratch& sc, std::vector<rule_matc
             if (b.keyword_job[1] >= 0) {
                 // Keyword literals never contain a NUL byte, so one scan of every text joined
                 // by NULs finds exactly what one scan per text would.
-                s.joined.clear();
-                sigma::for_each_keyword_text(batch, e, [&](std::string_view v) {
-                    s.joined.append(v);
-                    s.joined.push_back('\0');
-                });
+                if (!joined_ready) {
+                    s.joined.clear();
+                    sigma::for_each_keyword_text(batch, e, [&](std::string_view v) {
+                        s.joined.append(v);
+                        s.joined.push_back('\0');
+                    });
+                    joined_ready = true;
+                }
                 scan(b.keyword_job[1], s.joined);
             }
             if (b.keyword_job[0] >= 0)
