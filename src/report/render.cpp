@@ -52,6 +52,20 @@ std::string stage_word(const std::string& s, bool ja) {
     return ja ? "その他" : "other";
 }
 
+// Short stage names for table columns.
+std::string stage_short(const std::string& s, bool ja) {
+    if (s == "entry") return ja ? "侵入" : "entry";
+    if (s == "internal") return ja ? "内部活動" : "internal";
+    if (s == "exit") return ja ? "持ち出し・外部通信" : "exit";
+    return ja ? "その他" : "other";
+}
+
+int level_rank(const std::string& l) {
+    for (int i = 0; i < 5; ++i)
+        if (l == k_levels[i]) return i;
+    return 5;
+}
+
 // What a stage means, in words for management.
 std::string stage_plain(const std::string& s, bool ja) {
     if (s == "entry") return ja ? "侵入（外部からの入り口）" : "getting in (entry)";
@@ -504,9 +518,12 @@ doc incident_doc(const incident_report& r, const render_options& o) {
             std::vector<std::string> ids;
             for (auto x : a.event_ids) ids.push_back(std::to_string(x));
             std::string when = local_time(a.first, o.zone);
-            if (a.last != k_no_time && a.last != a.first) when += " → " + local_time(a.last, o.zone);
-            tb.rows.push_back({txt(when), txt(stage_word(a.stage, ja)), lvl(a.level, ja), txt(alert_sentence(a, ja)),
-                               num(a.count), code(ids.empty() ? "-" : join(ids, ", ", 6, ja))});
+            if (a.last != k_no_time && a.last != a.first) {
+                std::string end = local_time(a.last, o.zone);
+                when += " → " + (end.compare(0, 10, when, 0, 10) == 0 ? end.substr(11) : end);  // same day: time only
+            }
+            tb.rows.push_back({txt(when), txt(stage_short(a.stage, ja)), lvl(a.level, ja), txt(alert_sentence(a, ja)),
+                               num(a.count), txt(ids.empty() ? "-" : join(ids, ", ", 6, ja))});
         }
     }
 
@@ -522,18 +539,30 @@ doc incident_doc(const incident_report& r, const render_options& o) {
                         commas(r.evidence_records) + " evidence record(s) (first alert: " + first_seen + "). " +
                         (r.status == "open" ? "No response has been recorded yet; add what was done here." : "Status: " + r.status));
         d.h3(t("What to do next", "今後の対応"));
+        // Most urgent first: what left the network, then what happened inside, then the way in;
+        // within a stage, the most severe alert's advice first. Each advice once.
+        std::vector<const alert_item*> order;
+        for (const auto& a : r.alerts) order.push_back(&a);
+        auto urgency = [](const std::string& st) { return st == "exit" ? 0 : st == "internal" ? 1 : st == "entry" ? 2 : 3; };
+        std::stable_sort(order.begin(), order.end(), [&](const alert_item* x, const alert_item* y) {
+            if (urgency(x->stage) != urgency(y->stage)) return urgency(x->stage) < urgency(y->stage);
+            return level_rank(x->level) < level_rank(y->level);
+        });
         std::vector<std::string> items;
         std::set<std::string> seen;
-        for (const char* st : k_stages)
-            for (const auto& a : r.alerts) {
-                if ((a.stage.empty() ? std::string("unknown") : a.stage) != st) continue;
-                const std::string& act = ja ? (a.action_ja.empty() ? a.action_en : a.action_ja) : a.action_en;
-                if (act.empty() || !seen.insert(act).second) continue;
-                items.push_back(act + (ja ? "（" + a.title + "）" : " (" + a.title + ")"));
-            }
-        if (items.empty())
+        for (const auto* a : order) {
+            const std::string& act = ja ? (a->action_ja.empty() ? a->action_en : a->action_ja) : a->action_en;
+            if (act.empty() || !seen.insert(act).second) continue;
+            items.push_back((ja ? "【" + stage_short(a->stage, true) + "】" : stage_short(a->stage, false) + ": ") + act +
+                            (ja ? "（" + a->title + "）" : " (" + a->title + ")"));
+        }
+        if (items.empty()) {
             d.para(t("The rules of these alerts give no advice.", "これらのアラートの検知ルールには対応の推奨がありません。"));
-        else d.list(items, true);
+        } else {
+            d.para(t("From the detection rules' advice, most urgent first (data leaving, then activity inside, then the way in):",
+                     "検知ルールの推奨対応を、緊急度の高い順（外部への持ち出し → 内部活動 → 侵入）に並べています:"));
+            d.list(items, true);
+        }
     }
 
     // 8. Evidence.
