@@ -104,6 +104,19 @@ std::string fill_template(const std::string& tpl, const alert& a, bool ja) {
     return out;
 }
 
+// RFC 1918, loopback, link-local, CGNAT and IPv6 ULA / link-local addresses: our own network.
+bool internal_address(std::string_view ip) {
+    auto starts = [&](std::string_view p) { return ip.substr(0, p.size()) == p; };
+    if (starts("10.") || starts("192.168.") || starts("127.") || starts("169.254.")) return true;
+    if (starts("172.") || starts("100.")) {
+        int second = 0;
+        std::size_t i = ip.find('.') + 1;
+        for (; i < ip.size() && ip[i] >= '0' && ip[i] <= '9'; ++i) second = second * 10 + (ip[i] - '0');
+        return starts("172.") ? (second >= 16 && second <= 31) : (second >= 64 && second <= 127);
+    }
+    return starts("fc") || starts("fd") || starts("fe80:") || ip == "::1";
+}
+
 // Values that say nothing about who did it: they must not tie unrelated alerts together.
 bool linkable(std::string_view v) {
     return !(v.empty() || v == "127.0.0.1" || v == "::1" || v == "localhost" || v == "SYSTEM" ||
@@ -239,13 +252,20 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
         // Story.
         // Name the incident after the attacker when an entry alert knows one, else the entity at
         // the highest risk.
-        std::string attacker;
-        for (std::size_t i : members)
-            if (alerts[i].rule.stg == stage::entry && !alerts[i].ent.src_ip.empty()) {
-                attacker = alerts[i].ent.src_ip;
+        // An Internet address wins over an internal one: a company PC that scans or spams is
+        // a victim turned tool, not "the attacker".
+        std::string attacker, insider;
+        for (std::size_t i : members) {
+            const std::string& src = alerts[i].ent.src_ip;
+            if (alerts[i].rule.stg != stage::entry || src.empty()) continue;
+            if (!internal_address(src)) {
+                attacker = src;
                 break;
             }
+            if (insider.empty()) insider = src;
+        }
         const std::string who = !attacker.empty() ? attacker
+                                : !insider.empty() ? insider
                                 : inc.entity_risk.empty() ? std::string() : inc.entity_risk.front().first;
         std::string path_en, path_ja;
         for (std::size_t k = 0; k < inc.stages.size(); ++k) {
@@ -253,10 +273,12 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
             path_ja += (k ? " → " : "") + std::string(stage_ja(inc.stages[k]));
         }
         inc.title_en = (!attacker.empty() ? "Attack from " + who
+                        : !insider.empty() ? "Suspicious activity of the internal host " + who
                         : who.empty()     ? std::string("Activity")
                                           : "Activity involving " + who) +
                        (path_en.empty() ? "" : " (" + path_en + ")");
         inc.title_ja = (!attacker.empty() ? who + " からの攻撃"
+                        : !insider.empty() ? "社内の端末 " + who + " の不審な動き"
                         : who.empty()     ? std::string("一連の活動")
                                           : who + " に関わる一連の活動") +
                        (path_ja.empty() ? "" : "（" + path_ja + "）");

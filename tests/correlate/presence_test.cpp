@@ -98,7 +98,7 @@ correlation:
     e.on_match(in, at("2025-04-30T03:30:00Z"), away, {"pc.log", 7, 0, 0}, out);
     e.flush(out);
     ASSERT_EQ(out.size(), 1u);
-    EXPECT_EQ(out[0].sample, "owner on leave that day");
+    EXPECT_EQ(out[0].sample, "on leave that day");
     EXPECT_EQ(out[0].last.line, 7u);
 
     // Rejected: the extension needs an event_count grouped by the account.

@@ -113,8 +113,8 @@ std::string normalize_account(std::string_view a) {
 
 std::string_view presence_context::describe(verdict v) {
     switch (v) {
-        case verdict::on_leave: return "owner on leave that day";
-        case verdict::no_badge_in: return "owner never badged in that day";
+        case verdict::on_leave: return "on leave that day";
+        case verdict::no_badge_in: return "no badge-in that day";
         case verdict::present: return "owner present";
         case verdict::unknown: break;
     }
