@@ -139,3 +139,17 @@ TEST_F(demo_detection, few_false_alarms_on_the_staff) {
             EXPECT_GE(static_cast<double>(s.total.alerts) / static_cast<double>(s.total.alerts + s.total.near), 0.9)
                 << "story " << s.id << "\n" << t;
 }
+
+TEST(demo_rule_pack, every_built_in_rule_loads) {
+    // A YAML slip (a colon in a plain description) rejects a whole file and silently loses its
+    // rules; the story tests above would only notice if the file's rules found a step.
+    const std::string cmd = quoted(MIMAMORI_BINARY) + " rules check --json 2>/dev/null";
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ::pclose(p);
+    EXPECT_NE(out.find("\"rejected\":0,"), std::string::npos) << out;
+    EXPECT_NE(out.find("\"unmapped\":0,"), std::string::npos) << out;
+}
