@@ -1,6 +1,6 @@
 // Detection quality on the sample company: the built-in rule pack, run by the real binary
-// (`mimamori scan --json`), must find stories (a), (b) and (d) at every stage, the entry and
-// internal stages of (c) (with the staff context), and stay
+// (`mimamori scan --json`), must find every story at every stage (c's logon needs the staff
+// context), and stay
 // precise. The floors are the numbers measured when they were set (docs/demo.md, "Current
 // numbers") minus a small margin, so a rule change that loses a stage or floods the benign
 // staff with alerts fails here.
@@ -108,6 +108,7 @@ TEST_F(demo_detection, step_recall_stays_at_the_measured_level) {
         {"b.internal.run_key", true},         {"b.exit.c2_beacon", true},
         {"b.exit.spam_direct", true},         {"b.exit.spam_relay", true},
         {"c.entry.logon_on_leave", true},     {"c.internal.hr_files", true},
+        {"c.exit.mail_private", true},
         {"d.entry.key_used_abroad", true},    {"d.internal.discovery", true},
         {"d.internal.new_admin_user", true},  {"d.exit.bucket_reads", true},
     };
@@ -120,8 +121,8 @@ TEST_F(demo_detection, step_recall_stays_at_the_measured_level) {
             EXPECT_GT(st.alerts, 0u) << st.id << " (" << st.what << ") is no longer detected\n" << t;
         }
     EXPECT_EQ(seen, must.size()) << "labelled steps were renamed or removed\n" << t;
-    EXPECT_TRUE(story("d").total.detected());
-    for (const auto& st : story("d").stages) EXPECT_TRUE(st.detected()) << "d " << st.stage << "\n" << t;
+    for (const char* id : {"c", "d"})
+        for (const auto& st : story(id).stages) EXPECT_TRUE(st.detected()) << id << " " << st.stage << "\n" << t;
 }
 
 TEST_F(demo_detection, few_false_alarms_on_the_staff) {
