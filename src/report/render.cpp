@@ -770,8 +770,15 @@ doc summary_doc(const summary_report& r, const render_options& o) {
                       : std::to_string(silent) + " log source(s) stopped more than " + hours +
                             " hours before the newest log: check whether a device stopped, was reconfigured, or its logs were deleted.");
         else
-            d.para(ja ? "すべてのログの種類が期間の終わりまで届いています（途絶えの基準: " + hours + " 時間）。"
-                      : "Every log source kept sending until the end of the period (silent means more than " + hours + " hours behind).");
+            d.para(ja ? "定期的に届くログはすべて期間の終わりまで届いています（途絶えの基準: 最新のログより " + hours + " 時間以上前）。"
+                      : "Every regular log source kept sending until the end of the period (silent means more than " + hours +
+                            " hours behind the newest log).");
+        std::size_t occasional = 0;
+        for (const auto& s : r.sources) occasional += s.occasional;
+        if (occasional)
+            d.note(ja ? "「不定期」のログ（" + std::to_string(occasional) +
+                            " 種類）は、記録のある日が少ないため途絶えの判定をしていません。"
+                      : std::to_string(occasional) + " occasional source(s) logged on too few days to tell whether they went silent.");
         auto& tb = d.table({t("Log source", "ログの種類"), t("Events", "イベント数"), t("First", "最初"), t("Last", "最後"),
                             t("State", "状態")});
         for (const auto& s : r.sources)
