@@ -281,7 +281,10 @@ void world::win(const std::string& host, usec ts, const win_event& e, int step) 
     char ch = e.channel == "Security" ? 'S' : e.channel == "System" ? 'M' : 'Y';
     std::string s;
     s.reserve(640);
-    s += "{\"@timestamp\":\"" + iso_utc(ts, 3) + "\",\"agent\":{\"type\":\"winlogbeat\",\"version\":\"7.17.18\"}";
+    // Winlogbeat 7.17's own fields as its file/Logstash output writes them (agent, ecs, log.level);
+    // the host metadata processor's long host.os block is left out to keep the files small.
+    s += "{\"@timestamp\":\"" + iso_utc(ts, 3) + "\",\"agent\":{\"hostname\":" + js(host) + ",\"name\":" + js(host) +
+         ",\"type\":\"winlogbeat\",\"version\":\"7.17.18\"},\"ecs\":{\"version\":\"1.12.0\"}";
     s += ",\"host\":{\"name\":" + js(host) + "}";
     s += ",\"winlog\":{\"channel\":" + js(e.channel) + ",\"provider_name\":" + js(e.provider);
     if (pm && *pm->guid) s += ",\"provider_guid\":\"" + std::string(pm->guid) + "\"";
@@ -310,6 +313,7 @@ void world::win(const std::string& host, usec ts, const win_event& e, int step) 
         s.push_back('}');
     }
     s += "}";
+    s += ",\"log\":{\"level\":\"" + std::string(e.failure && e.channel != "Security" ? "error" : "information") + "\"}";
     s += ",\"event\":{\"code\":\"" + std::to_string(e.id) + "\",\"kind\":\"event\",\"provider\":" + js(e.provider);
     if (pm && *pm->module) s += ",\"module\":\"" + std::string(pm->module) + "\"";
     s += "}";
