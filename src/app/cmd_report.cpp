@@ -6,7 +6,9 @@
 #include <iostream>
 #include <memory>
 
+#include "alert/alert.hpp"
 #include "app/cli.hpp"
+#include "detect/ruleset/logsource.hpp"
 #include "report/report.hpp"
 #include "store/store.hpp"
 
@@ -29,7 +31,18 @@ struct report_args {
     std::string out_dir;
     std::vector<std::string> langs{"en", "ja"};
     std::vector<std::string> formats{"html", "md"};
+    std::vector<std::string> rules;  // rule files whose texts fill alerts stored without them
 };
+
+// The rule pack's texts (descriptions, advice) for alerts stored without them (the daemon's).
+alert::rule_catalog load_catalog(const report_args& a) {
+    alert::rule_catalog c;
+    const std::string data = detect::default_data_dir();
+    std::vector<std::string> paths{data + "/rules", data + "/mappings/alert/builtin.yml"};
+    for (const auto& r : a.rules) paths.push_back(r);
+    c.load(paths);
+    return c;
+}
 
 // "24h", "90m", "2d", "3600s" or plain seconds.
 bool parse_span(const std::string& s, timestamp_ns& out) {
@@ -130,7 +143,8 @@ int run_incident(const report_args& a) {
     if (!load_zone(a.tz, o.zone)) return 2;
     auto db = open_db(a.db);
     if (!db) return 1;
-    auto r = report::load_incident(*db, a.id);
+    const auto catalog = load_catalog(a);
+    auto r = report::load_incident(*db, a.id, &catalog);
     if (!r) {
         std::cerr << "mimamori report: " << r.err().message << "\n";
         return 1;
@@ -198,6 +212,7 @@ int run_all(const report_args& a) {
         std::cerr << "mimamori report: " << ids.err().message << "\n";
         return 1;
     }
+    const auto catalog = load_catalog(a);
     std::size_t files = 0;
     for (const auto& lang : a.langs) {
         report::render_options o;
@@ -211,7 +226,7 @@ int run_all(const report_args& a) {
         }
     }
     for (auto id : ids.value()) {
-        auto r = report::load_incident(*db, std::to_string(id));
+        auto r = report::load_incident(*db, std::to_string(id), &catalog);
         if (!r) {
             std::cerr << "mimamori report: incident " << id << ": " << r.err().message << "\n";
             return 1;
@@ -234,6 +249,7 @@ int run_all(const report_args& a) {
 
 void common(CLI::App* c, report_args& a, bool single) {
     c->add_option("--db", a.db, "The store (SQLite file written by `scan --store` or `serve`)")->required();
+    c->add_option("--rules", a.rules, "Rule files or folders whose texts (advice) fill alerts stored without them (repeatable)");
     c->add_option("--tz", a.tz, "Show times in this zone: UTC, +09:00 or an IANA name like Asia/Tokyo")->capture_default_str();
     if (single) {
         c->add_option("--lang", a.lang, "Language: en or ja")->check(CLI::IsMember({"en", "ja"}))->capture_default_str();
@@ -260,7 +276,7 @@ void add_report_command(CLI::App& app) {
 
     auto ia = std::make_shared<report_args>();
     auto* inc = cmd->add_subcommand("incident", "The report of one incident, for management and regulators");
-    inc->add_option("id", ia->id, "Incident id (number, or the incident's own INC-… id)")->required();
+    inc->add_option("id", ia->id, "Incident id (number, or the incident's own I-… id)")->required();
     common(inc, *ia, true);
     inc->callback([ia] {
         int rc = run_incident(*ia);

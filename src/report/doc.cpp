@@ -316,7 +316,13 @@ std::string to_markdown(const doc& d) {
                     std::replace(x.begin(), x.end(), '\n', ' ');
                     t = "`" + x + "`";
                 }
-                if (!c.href.empty()) t = "[" + t + "](" + c.href + ")";
+                if (!c.href.empty()) {
+                    // Reports link to their siblings; in Markdown, to the Markdown sibling.
+                    std::string href = c.href;
+                    if (href.find("://") == std::string::npos && href.size() > 5 && href.ends_with(".html"))
+                        href = href.substr(0, href.size() - 5) + ".md";
+                    t = "[" + t + "](" + href + ")";
+                }
                 o += " " + t + " |";
             }
             o += "\n";

@@ -78,7 +78,7 @@ result<std::vector<std::int64_t>> incident_ids(store::store& st) {
     return out;
 }
 
-result<incident_report> load_incident(store::store& st, std::string_view id) {
+result<incident_report> load_incident(store::store& st, std::string_view id, const alert::rule_catalog* catalog) {
     incident_report r;
     const char* head =
         "SELECT id, first_ts, last_ts, status, score, json_extract(json,'$.id'), json_extract(json,'$.level'), "
@@ -166,6 +166,19 @@ result<incident_report> load_incident(store::store& st, std::string_view id) {
         it.description_ja = as_str(a[18]);
         it.action_en = as_str(a[19]);
         it.action_ja = as_str(a[20]);
+        if (catalog && (it.description_en.empty() || it.action_en.empty())) {
+            const alert::rule_info* ri = catalog->find(it.rule_id.empty() ? it.title : it.rule_id);
+            if (!ri && !it.rule_id.empty()) ri = catalog->find(it.title);
+            if (ri) {
+                auto fill = [](std::string& slot, const std::string& v) {
+                    if (slot.empty()) slot = v;
+                };
+                fill(it.description_en, ri->description_en);
+                fill(it.description_ja, ri->description_ja);
+                fill(it.action_en, ri->action_en);
+                fill(it.action_ja, ri->action_ja);
+            }
+        }
         r.detections += it.count;
         add_unique(r.accounts, it.user);
         add_unique(r.hosts, it.host);

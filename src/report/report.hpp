@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "alert/alert.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "store/store.hpp"
@@ -58,7 +59,7 @@ struct alert_item {
 
 struct incident_report {
     std::int64_t id = 0;
-    std::string key;  ///< the incident's own id ("INC-…")
+    std::string key;  ///< the incident's own id ("I-…")
     std::string status;
     timestamp_ns first = k_no_time, last = k_no_time;
     double risk = 0;
@@ -122,8 +123,10 @@ struct summary_options {
     std::size_t top = 10;
 };
 
-/// Load incident `id`: a stored incident id (number) or the incident's own id ("INC-…").
-result<incident_report> load_incident(store::store& st, std::string_view id);
+/// Load incident `id`: a stored incident id (number) or the incident's own id ("I-…").
+/// Alerts stored without the rule's texts (the daemon stores the bare alert) get their
+/// description and advice from `catalog` when given.
+result<incident_report> load_incident(store::store& st, std::string_view id, const alert::rule_catalog* catalog = nullptr);
 /// All stored incident ids, highest risk first.
 result<std::vector<std::int64_t>> incident_ids(store::store& st);
 result<summary_report> load_summary(store::store& st, const summary_options& opts, const time_zone& zone);
