@@ -198,7 +198,7 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
         add_unique(users, bare_user(x));
     }
     if (r.first != k_no_time && (!ips.empty() || !users.empty())) {
-        std::string rel = "WITH rel AS (SELECT id, source_type, event_outcome, event_category FROM events WHERE ts >= ? AND ts <= ? AND (source_ip IN (" +
+        std::string rel = "WITH rel AS (SELECT id, source_type, event_outcome, event_category, event_action FROM events WHERE ts >= ? AND ts <= ? AND (source_ip IN (" +
                           placeholders(ips.size()) + ") OR destination_ip IN (" + placeholders(ips.size()) +
                           ") OR user_name IN (" + placeholders(users.size()) + "))) ";
         std::vector<sql_value> rp{std::int64_t{r.first}, std::int64_t{r.last == k_no_time ? r.first : r.last}};
@@ -207,7 +207,9 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
         for (const auto& x : users) rp.emplace_back(x);
         auto bq = st.select(rel + "SELECT source_type, count(*), "
                                   "sum(event_outcome = 'failure' AND event_category LIKE '%authentication%'), "
-                                  "sum(event_outcome = 'success' AND event_category LIKE '%authentication%') "
+                                  "sum(event_outcome = 'success' AND event_category LIKE '%authentication%'), "
+                                  "sum(event_action IN ('deny', 'denied', 'drop', 'dropped', 'block', 'blocked', 'reject', "
+                                  "'rejected', 'smtp_reject')) "
                                   "FROM rel GROUP BY source_type ORDER BY 2 DESC, 1",
                             rp);
         if (!bq) return bq.err();
@@ -216,6 +218,7 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
             r.related_events += c.n;
             r.failed_logons += as_u(row.values[2]);
             r.successful_logons += as_u(row.values[3]);
+            r.blocked_events += as_u(row.values[4]);
             r.events_by_source.push_back(std::move(c));
         }
         auto yq = st.select(rel + "SELECT sum(CAST(json_extract(d.fields,'$.\"source.bytes\"') AS INTEGER)), "

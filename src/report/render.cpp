@@ -211,6 +211,7 @@ std::string incident_json(const incident_report& r) {
     o.erase(o.rfind(",\"related_events\""), 1);
     jnum(o, "failed_logons", static_cast<double>(r.failed_logons));
     jnum(o, "successful_logons", static_cast<double>(r.successful_logons));
+    jnum(o, "blocked_events", static_cast<double>(r.blocked_events));
     jnum(o, "bytes_sent", static_cast<double>(r.bytes_sent));
     jnum(o, "bytes_received", static_cast<double>(r.bytes_received));
     jnum(o, "alerts", static_cast<double>(r.alerts.size()));
@@ -357,8 +358,8 @@ doc incident_doc(const incident_report& r, const render_options& o) {
         {t("Incident", "インシデント番号"), std::to_string(r.id) + (r.key.empty() ? "" : "  (" + r.key + ")")},
         {t("Severity", "重大度"), level_word(r.level, ja)},
         {t("Risk score", "リスクスコア"), std::to_string(static_cast<int>(r.risk + 0.5)) + " / 100"},
-        {t("Period", "期間"), local_time(r.first, o.zone) + " → " + local_time(r.last, o.zone) + "  (" +
-                                  alert::human_duration(span, ja) + ")"},
+        {t("Period", "期間"), local_time(r.first, o.zone) + " → " + local_time(r.last, o.zone) + (ja ? "（" : "  (") +
+                                  alert::human_duration(span, ja) + (ja ? "）" : ")")},
         {t("Status", "状況"), r.status == "open" ? t("open (no response recorded)", "未対応（対応記録なし）") : r.status},
         {t("Times shown in", "時刻の表記"), zone_label(o.zone)},
     };
@@ -494,6 +495,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
         {t("Related events", "関連イベント"), commas(r.related_events)},
         {t("Failed logons among them", "うちログオン失敗"), commas(r.failed_logons)},
         {t("Successful logons among them", "うちログオン成功"), commas(r.successful_logons)},
+        {t("Refused by a firewall or server among them", "うちファイアウォールやサーバーが拒否"), commas(r.blocked_events)},
         {t("Bytes sent", "送信バイト数"), bytes_word(r.bytes_sent)},
         {t("Bytes received", "受信バイト数"), bytes_word(r.bytes_received)},
         {t("Distinct files", "ファイル数"), commas(r.files_total)},
@@ -538,6 +540,9 @@ doc incident_doc(const incident_report& r, const render_options& o) {
                   : "Mimamori detected this activity and stored " + std::to_string(r.alerts.size()) + " alert(s) and " +
                         commas(r.evidence_records) + " evidence record(s) (first alert: " + first_seen + "). " +
                         (r.status == "open" ? "No response has been recorded yet; add what was done here." : "Status: " + r.status));
+        if (r.blocked_events > 0)
+            d.para(ja ? "関連イベントのうち " + commas(r.blocked_events) + " 件は、ファイアウォールやサーバーが自動的に拒否（遮断）しています。"
+                      : commas(r.blocked_events) + " of the related events were refused automatically by a firewall or server (denied, blocked or rejected).");
         d.h3(t("What to do next", "今後の対応"));
         // Most urgent first: what left the network, then what happened inside, then the way in;
         // within a stage, the most severe alert's advice first. Each advice once.

@@ -72,6 +72,7 @@ struct incident_report {
     /// Counts over the *related events*: stored events in [first, last] whose source or
     /// destination address or user is one of the incident's (docs/reports.md).
     std::uint64_t related_events = 0, failed_logons = 0, successful_logons = 0;
+    std::uint64_t blocked_events = 0;  ///< related events a firewall or server refused (event.action deny, blocked, reject…)
     std::uint64_t bytes_sent = 0, bytes_received = 0;  ///< sums of source.bytes / destination.bytes (+ http body bytes)
     std::uint64_t files_total = 0;                     ///< distinct file.path among them
     std::vector<labelled_count> files;                 ///< most-touched first (first 30)

@@ -207,6 +207,8 @@ TEST_F(report_store, incident_counts_times_and_evidence_equal_the_store) {
     ASSERT_FALSE(inc.sources.empty() && inc.accounts.empty());
     std::int64_t related = json_num(j, "related_events", counts);
     EXPECT_GT(related, 0);
+    EXPECT_LE(json_num(j, "blocked_events", counts), related);
+    EXPECT_LE(json_num(j, "failed_logons", counts) + json_num(j, "successful_logons", counts), related);
     if (!inc.sources.empty() && inc.accounts.empty() && inc.destinations.empty() && inc.sources.size() == 1) {
         std::vector<store::sql_value> p{inc.first, inc.last, inc.sources[0], inc.sources[0]};
         EXPECT_EQ(related, sql_int(st, "SELECT count(*) FROM events WHERE ts >= ? AND ts <= ? AND (source_ip = ? OR destination_ip = ?)", p));
