@@ -209,9 +209,29 @@ TEST_F(report_store, incident_counts_times_and_evidence_equal_the_store) {
     EXPECT_GT(related, 0);
     EXPECT_LE(json_num(j, "blocked_events", counts), related);
     EXPECT_LE(json_num(j, "failed_logons", counts) + json_num(j, "successful_logons", counts), related);
-    if (!inc.sources.empty() && inc.accounts.empty() && inc.destinations.empty() && inc.sources.size() == 1) {
-        std::vector<store::sql_value> p{inc.first, inc.last, inc.sources[0], inc.sources[0]};
-        EXPECT_EQ(related, sql_int(st, "SELECT count(*) FROM events WHERE ts >= ? AND ts <= ? AND (source_ip = ? OR destination_ip = ?)", p));
+    {
+        // The same definition written out here: addresses as source or destination, accounts as
+        // written and bare (no DOMAIN\ or @domain).
+        std::set<std::string> ips(inc.sources.begin(), inc.sources.end()), users;
+        ips.insert(inc.destinations.begin(), inc.destinations.end());
+        for (auto u : inc.accounts) {
+            users.insert(u);
+            if (auto p = u.rfind('\\'); p != std::string::npos) u = u.substr(p + 1);
+            if (auto p = u.find('@'); p != std::string::npos) u = u.substr(0, p);
+            users.insert(u);
+        }
+        auto list = [](const std::set<std::string>& v) {
+            std::string s;
+            for (const auto& x : v) s += (s.empty() ? "'" : ",'") + x + "'";
+            return s.empty() ? std::string("NULL") : s;
+        };
+        const std::string where = " WHERE ts >= ? AND ts <= ? AND (source_ip IN (" + list(ips) + ") OR destination_ip IN (" +
+                                  list(ips) + ") OR user_name IN (" + list(users) + "))";
+        std::vector<store::sql_value> p{inc.first, inc.last};
+        EXPECT_EQ(related, sql_int(st, "SELECT count(*) FROM events" + where, p));
+        EXPECT_EQ(json_num(j, "bytes_sent", counts),
+                  sql_int(st, "SELECT ifnull(sum(CAST(json_extract(d.fields,'$.\"source.bytes\"') AS INTEGER)),0) FROM event_docs d "
+                              "WHERE d.id IN (SELECT id FROM events" + where + ")", p));
     }
     // Timeline times are the stored alert times; evidence rows are stored events.
     for (const auto& a : inc.alerts) {
