@@ -423,7 +423,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
     d.h2(t("2. Route in", "2. 侵入経路"), "route-in");
     if (!entry.empty()) {
         const auto& a = *entry.front();
-        d.para(ja ? "最初の兆候は " + local_time(a.first, o.zone) + " の「" + a.title + "」でした（" + alert_sentence(a, true) + "）。"
+        d.para(ja ? "最初の兆候は " + local_time(a.first, o.zone) + " の「" + a.title + "」でした。" + alert_sentence(a, true) + "。"
                   : "The first sign was \"" + a.title + "\" at " + local_time(a.first, o.zone) + ": " + alert_sentence(a, false));
         // The most severe entry alert (the first of them) is usually the one that got in.
         const alert_item* worst = entry.front();
@@ -431,7 +431,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
             if (level_rank(e->level) < level_rank(worst->level)) worst = e;
         if (worst != entry.front())
             d.para(ja ? "侵入段階で最も重大なのは " + local_time(worst->first, o.zone) + " の「" + worst->title + "」（重大度: " +
-                            level_word(worst->level, true) + "）でした（" + alert_sentence(*worst, true) + "）。"
+                            level_word(worst->level, true) + "）でした。" + alert_sentence(*worst, true) + "。"
                       : "The most serious alert of the entry stage is \"" + worst->title + "\" (" + worst->level + ") at " +
                             local_time(worst->first, o.zone) + ": " + alert_sentence(*worst, false));
         if (entry.size() > 1) {
