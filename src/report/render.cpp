@@ -393,17 +393,17 @@ doc incident_doc(const incident_report& r, const render_options& o) {
         d.para(p);
         std::vector<std::string> who;
         if (!r.accounts.empty())
-            who.push_back(ja ? "アカウント " + join(r.accounts, "、", 4, true)
+            who.push_back(ja ? "関係するアカウントは " + join(r.accounts, "、", 4, true) + " です。"
                              : std::to_string(r.accounts.size()) + (r.accounts.size() == 1 ? " account (" : " accounts (") +
                                    join(r.accounts, ", ", 4) + ")");
         if (!r.hosts.empty())
-            who.push_back(ja ? "コンピューター " + join(r.hosts, "、", 4, true)
+            who.push_back(ja ? "関係するコンピューターは " + join(r.hosts, "、", 4, true) + " です。"
                              : std::to_string(r.hosts.size()) + (r.hosts.size() == 1 ? " computer (" : " computers (") +
                                    join(r.hosts, ", ", 4) + ")");
         if (!r.sources.empty())
-            who.push_back(ja ? "接続元アドレス " + join(r.sources, "、", 4, true)
+            who.push_back(ja ? "接続元のアドレスは " + join(r.sources, "、", 4, true) + " です。"
                              : "source " + std::string(r.sources.size() == 1 ? "address " : "addresses ") + join(r.sources, ", ", 4));
-        if (!who.empty()) d.para(ja ? "関係するのは " + join(who, "、") + " です。" : "It involves " + join(who, "; ") + ".");
+        if (!who.empty()) d.para(ja ? join(who, "") : "It involves " + join(who, "; ") + ".");
         if (!stage_words.empty())
             d.para(ja ? "攻撃の段階: " + join(stage_words, " → ") + "。"
                       : "Stages seen: " + join(stage_words, " → ") + ".");
