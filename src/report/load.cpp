@@ -298,8 +298,9 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
         auto q = st.select("SELECT min(ts), max(ts) FROM events", {});
         if (!q) return q.err();
         const auto& v = q.value().rows.at(0).values;
-        if (r.from == k_no_time) r.from = is_null(v[0]) ? 0 : as_int(v[0]);
-        if (r.to == k_no_time) r.to = is_null(v[1]) ? 0 : as_int(v[1]) + 1;
+        // An empty store keeps "no time": every query below then finds nothing.
+        if (r.from == k_no_time && !is_null(v[0])) r.from = as_int(v[0]);
+        if (r.to == k_no_time && !is_null(v[1])) r.to = as_int(v[1]) + 1;
     }
     const std::vector<sql_value> span{std::int64_t{r.from}, std::int64_t{r.to}};
     const auto top = static_cast<std::int64_t>(o.top);
@@ -339,11 +340,12 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
         return std::string(b);
     };
     std::map<std::string, std::uint64_t> by_day;
-    if (r.to > r.from) {
+    if (r.from != k_no_time && r.to != k_no_time && r.to > r.from) {
         std::int64_t days = (r.to - r.from) / (86400 * k_ns_per_sec) + 2;
-        if (days <= 400)
+        if (days <= 400) {
             for (timestamp_ns t = r.from; t < r.to; t += 3600 * k_ns_per_sec) by_day.emplace(day_of(t), 0);
-        by_day.emplace(day_of(r.to - 1), 0);
+            by_day.emplace(day_of(r.to - 1), 0);
+        }
     }
     for (const auto& row : fq.value().rows) {
         std::uint64_t n = as_u(row.values[1]);

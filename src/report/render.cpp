@@ -612,8 +612,11 @@ doc summary_doc(const summary_report& r, const render_options& o) {
     d.lang = ja ? "ja" : "en";
     d.kicker = t("Mimamori security summary", "Mimamori セキュリティ概況報告");
     std::string from = local_time(r.from, o.zone, false), to = local_time(r.to, o.zone, false);
-    d.title = ja ? "セキュリティ概況 " + from.substr(0, 10) + " 〜 " + to.substr(0, 10)
-                 : "Security summary " + from.substr(0, 10) + " to " + to.substr(0, 10);
+    if (r.from == k_no_time || r.to == k_no_time)
+        d.title = t("Security summary (no events stored yet)", "セキュリティ概況（保存済みのイベントはまだありません）");
+    else
+        d.title = ja ? "セキュリティ概況 " + from.substr(0, 10) + " 〜 " + to.substr(0, 10)
+                     : "Security summary " + from.substr(0, 10) + " to " + to.substr(0, 10);
     d.head_facts = {{t("Period", "期間"), from + " → " + to},
                     {t("Times shown in", "時刻の表記"), zone_label(o.zone)}};
 
