@@ -27,7 +27,7 @@ pipeline::pipeline(const pipeline_options& opts, std::unique_ptr<store::store> d
       m_detect(std::move(detect)),
       m_metrics(m),
       m_raw(opts.queue_messages),
-      m_batches(4) {}
+      m_batches(8) {}
 
 pipeline::~pipeline() {
     if (m_parse_thread.joinable() || m_store_thread.joinable()) drain_and_stop();
@@ -186,67 +186,98 @@ void pipeline::parse_loop() {
 void pipeline::store_loop() {
     auto last_retention = std::chrono::steady_clock::now();
     bool retention = m_opts.retention.max_age_s > 0 || m_opts.retention.max_bytes > 0;
+    std::vector<std::unique_ptr<work>> group;
     std::unique_ptr<work> w;
+    // One transaction for several queued batches when the store falls behind: the pages a
+    // commit writes (index leaves, full-text segments) are shared by more events, so a busy
+    // store commits more per second. Each batch is still its own chain link and carries its
+    // own checkpoints, so what a crash keeps is still exactly whole batches with theirs.
+    auto store_group = [&]() -> status {
+        if (auto st = m_db->begin_group(); !st) return st;
+        for (auto& g : group) {
+            status st;
+            if (g->batch.empty() && g->alerts.empty()) {
+                if (!g->checkpoints.empty()) st = m_db->put_checkpoints(g->checkpoints);
+            } else {
+                auto r = m_db->append(g->batch, g->alerts, g->checkpoints);
+                if (!r) st = r.err();
+            }
+            if (!st) {
+                m_db->rollback_group();
+                return st;
+            }
+        }
+        if (auto st = m_db->commit_group(); !st) {
+            m_db->rollback_group();
+            return st;
+        }
+        return {};
+    };
     while (true) {
         bool got = m_batches.pop(w, std::chrono::milliseconds(500));
         if (got) {
+            group.clear();
+            std::size_t events = w->batch.size();
+            group.push_back(std::move(w));
+            while (events < m_opts.group_events && m_batches.pop(w, std::chrono::milliseconds(0))) {
+                events += w->batch.size();
+                group.push_back(std::move(w));
+            }
             auto t0 = std::chrono::steady_clock::now();
             int attempt = 0;
             while (true) {
-                status st;
-                if (w->batch.empty() && w->alerts.empty()) {
-                    if (!w->checkpoints.empty()) st = m_db->put_checkpoints(w->checkpoints);
-                } else {
-                    auto r = m_db->append(w->batch, w->alerts, w->checkpoints);
-                    if (!r) st = r.err();
-                }
+                status st = store_group();
                 if (st) break;
                 m_metrics.store_errors++;
                 log_line("store: " + st.err().message + " (retrying)");
                 // Nothing is acknowledged or checkpointed until it is stored: keep trying (a
                 // full disk must not lose data); give up only when shutting down.
                 if (m_stopping && ++attempt >= 5) {
-                    for (auto& a : w->acks) a->finish(false, st.err().message);
-                    w->acks.clear();
+                    for (auto& g : group) {
+                        for (auto& a : g->acks) a->finish(false, st.err().message);
+                        g->acks.clear();
+                    }
                     break;
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))));
                 ++attempt;
             }
-            // Derived data after the batch it derives from: incidents link to stored alerts,
-            // and the correlation state covers exactly the events stored so far.
-            if (!w->incidents.empty() || !w->removed_incidents.empty()) {
-                if (auto st = m_db->upsert_incidents(w->incidents, w->removed_incidents); !st) {
-                    m_metrics.store_errors++;
-                    log_line("store: incidents: " + st.err().message);
-                } else if (auto n = m_db->select("SELECT count(*) FROM incidents", {}); n && !n.value().rows.empty()) {
-                    const auto& v = n.value().rows[0].values.at(0);
-                    if (std::holds_alternative<std::int64_t>(v)) m_metrics.incidents_total = static_cast<std::uint64_t>(std::get<std::int64_t>(v));
+            const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            for (auto& g : group) {
+                // Derived data after the batch it derives from: incidents link to stored alerts,
+                // and the correlation state covers exactly the events stored so far.
+                if (!g->incidents.empty() || !g->removed_incidents.empty()) {
+                    if (auto st = m_db->upsert_incidents(g->incidents, g->removed_incidents); !st) {
+                        m_metrics.store_errors++;
+                        log_line("store: incidents: " + st.err().message);
+                    } else if (auto n = m_db->select("SELECT count(*) FROM incidents", {}); n && !n.value().rows.empty()) {
+                        const auto& v = n.value().rows[0].values.at(0);
+                        if (std::holds_alternative<std::int64_t>(v))
+                            m_metrics.incidents_total = static_cast<std::uint64_t>(std::get<std::int64_t>(v));
+                    }
                 }
-            }
-            if (!w->state.empty())
-                if (auto st = m_db->put_state(k_state_key, w->state); !st) {
-                    m_metrics.store_errors++;
-                    log_line("store: correlation state: " + st.err().message);
-                }
-            m_metrics.events_stored += w->batch.size();
-            m_metrics.batches_stored++;
-            m_metrics.alerts_total += w->alerts.size();
-            m_metrics.last_commit_ns = now_ns();
-            m_metrics.last_batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            for (auto& a : w->acks) a->finish(true);
-            w->batch.clear();
-            w->alerts.clear();
-            w->checkpoints.clear();
-            w->acks.clear();
-            w->incidents.clear();
-            w->removed_incidents.clear();
-            w->state.clear();
-            {
+                if (!g->state.empty())
+                    if (auto st = m_db->put_state(k_state_key, g->state); !st) {
+                        m_metrics.store_errors++;
+                        log_line("store: correlation state: " + st.err().message);
+                    }
+                m_metrics.events_stored += g->batch.size();
+                m_metrics.batches_stored++;
+                m_metrics.alerts_total += g->alerts.size();
+                for (auto& a : g->acks) a->finish(true);
+                g->batch.clear();
+                g->alerts.clear();
+                g->checkpoints.clear();
+                g->acks.clear();
+                g->incidents.clear();
+                g->removed_incidents.clear();
+                g->state.clear();
                 std::lock_guard lk(m_spare_mu);
-                if (m_spare.size() < 4) m_spare.push_back(std::move(w));
+                if (m_spare.size() < 4) m_spare.push_back(std::move(g));
             }
-            w.reset();
+            group.clear();
+            m_metrics.last_commit_ns = now_ns();
+            m_metrics.last_batch_seconds = secs;
         } else if (m_batches.drained()) {
             break;
         }

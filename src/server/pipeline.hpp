@@ -124,6 +124,7 @@ struct pipeline_options {
     parse::options parse;
     store::retention_policy retention;
     int retention_every_s = 600;
+    std::size_t group_events = 65536;  ///< a busy store commits queued batches together, up to this many events
     int incidents_every_ms = 1000;  ///< how often grown incidents are written to the store
     int state_every_s = 60;         ///< how often the correlation state is saved (and at stop)
 };

@@ -152,6 +152,13 @@ public:
         return error{"store.unsupported", "this store cannot update incidents"};
     }
 
+    /// Make the following `append` and `put_checkpoints` calls one transaction, until
+    /// `commit_group` (or `rollback_group`, which also undoes what they did). Each append
+    /// is still its own chain link. A store without transactions may ignore this.
+    virtual status begin_group() { return {}; }
+    virtual status commit_group() { return {}; }
+    virtual void rollback_group() {}
+
     virtual result<std::vector<checkpoint>> checkpoints() = 0;
     /// Update checkpoints without events (an input that produced nothing, a finished archive).
     virtual status put_checkpoints(std::span<const checkpoint> checkpoints) = 0;

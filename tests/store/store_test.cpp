@@ -266,3 +266,41 @@ TEST(store, select_refuses_writes) {
     auto r = s->select("DELETE FROM events", {});
     EXPECT_FALSE(r.ok());
 }
+
+TEST(store, grouped_appends_commit_or_roll_back_together) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    for (int i = 0; i < 10; ++i) add_event(b, k_t0 + i, "line " + std::to_string(i), "10.0.0.1", "u");
+    store::checkpoint c{.key = "file:1:2", .path = "/var/log/x", .offset = 10};
+    ASSERT_TRUE(s->append(b, {}, std::vector<store::checkpoint>{c}).ok());
+    // A group that fails half-way leaves nothing behind: neither its events nor its checkpoints.
+    ASSERT_TRUE(s->begin_group().ok());
+    c.offset = 20;
+    ASSERT_TRUE(s->append(b, {}, std::vector<store::checkpoint>{c}).ok());
+    c.offset = 30;
+    ASSERT_TRUE(s->put_checkpoints(std::vector<store::checkpoint>{c}).ok());
+    s->rollback_group();
+    auto st = s->stats();
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(st.value().events, 10u);
+    EXPECT_EQ(s->checkpoints().value().at(0).offset, 10u);
+    // A committed group: each append is its own chain link, ids continue where the store is.
+    ASSERT_TRUE(s->begin_group().ok());
+    auto r1 = s->append(b, {}, {});
+    c.offset = 40;
+    auto r2 = s->append(b, {}, std::vector<store::checkpoint>{c});
+    ASSERT_TRUE(r1.ok() && r2.ok());
+    EXPECT_EQ(r1.value().batch_id, 2);
+    EXPECT_EQ(r1.value().first_event_id, 11);
+    EXPECT_EQ(r2.value().batch_id, 3);
+    ASSERT_TRUE(s->commit_group().ok());
+    s.reset();
+    auto s2 = open_rw(d.db());
+    EXPECT_EQ(s2->stats().value().events, 30u);
+    EXPECT_EQ(s2->checkpoints().value().at(0).offset, 40u);
+    auto rep = s2->verify();
+    ASSERT_TRUE(rep.ok());
+    EXPECT_TRUE(rep.value().ok) << rep.value().reason;
+    EXPECT_EQ(rep.value().batches, 3u);
+}

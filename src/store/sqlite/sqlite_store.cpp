@@ -319,7 +319,9 @@ public:
             if (!r || r.value() == 0) return error{"store.open", o.path + " is not a Mimamori store"};
             return {};
         }
-        if (auto st = exec("PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; "
+        // 16 KiB pages (new stores only): fewer pages per batch to write to the WAL and to
+        // checkpoint; measured ~10% less CPU per stored event than 4 KiB (docs/decisions/0003).
+        if (auto st = exec("PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; "
                            "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;");
             !st)
             return st;
@@ -330,12 +332,37 @@ public:
             (void)exec("ROLLBACK");
             return st;
         }
+        // Merge full-text segments 16 at a time instead of 4: about 8% less CPU per stored
+        // event; text queries read a few more segments (still milliseconds).
+        if (auto st = exec("INSERT INTO events_fts(events_fts, rank) VALUES('automerge', 16)"); !st) return st;
         return prepare_writes();
+    }
+
+    status begin_group() override {
+        if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (m_in_group) return error{"store.group", "a group is already open"};
+        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
+        m_in_group = true;
+        return {};
+    }
+    status commit_group() override {
+        if (!m_in_group) return {};
+        if (auto st = exec("COMMIT"); !st) return st;
+        m_in_group = false;
+        return {};
+    }
+    void rollback_group() override {
+        if (!m_in_group) return;
+        (void)exec("ROLLBACK");
+        m_in_group = false;
+        // The cached chain head may be ahead of what is stored now.
+        m_loaded_head = false;
     }
 
     result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
                                std::span<const checkpoint> cps) override {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
+        if (m_in_group) return append_in_tx(batch, alerts, cps);  // the caller rolls back on error
         if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
         auto r = append_in_tx(batch, alerts, cps);
         if (!r) {
@@ -507,6 +534,7 @@ public:
     }
 
     status put_checkpoints(std::span<const checkpoint> cps) override {
+        if (m_in_group) return write_checkpoints(cps);
         if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
         if (auto st = write_checkpoints(cps); !st) {
             (void)exec("ROLLBACK");
@@ -1134,6 +1162,7 @@ private:
     sqlite3* m_db = nullptr;
     bool m_read_only = false;
     bool m_loaded_head = false;
+    bool m_in_group = false;
     std::string m_head;
     std::int64_t m_next_batch = 1, m_next_event = 1;
     stmt m_insert_event, m_insert_doc, m_insert_fts, m_insert_alert, m_insert_batch, m_upsert_checkpoint;
