@@ -229,6 +229,55 @@ std::string svg_stacked(const std::vector<std::string>& rows, const std::vector<
     return s + "</svg>";
 }
 
+std::string svg_lanes(const std::vector<std::string>& lanes, const std::vector<lane_item>& items,
+                      const std::vector<std::pair<double, std::string>>& ticks,
+                      const std::vector<std::pair<std::string, std::string>>& legend) {
+    std::size_t lw = 6;
+    for (const auto& l : lanes) lw = std::max(lw, text_width(l));
+    const double label_w = static_cast<double>(lw) * 7 + 14, W = 920, lane_h = 40, right = 16, bottom = 24, top = 24;
+    const double H = top + lane_h * static_cast<double>(lanes.size()) + bottom;
+    const double plot_h = lane_h * static_cast<double>(lanes.size());
+    const double pw = W - label_w - right;
+    std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + fmt(W) + " " + fmt(H) + "\" width=\"" +
+                    fmt(W) + "\" height=\"" + fmt(H) + "\" role=\"img\">";
+    double lx = label_w;
+    for (const auto& [color, label] : legend) {
+        s += "<rect x=\"" + fmt(lx) + "\" y=\"6\" width=\"12\" height=\"10\" fill=\"" + color + "\"/>";
+        s += "<text x=\"" + fmt(lx + 16) + "\" y=\"15\" font-size=\"12\">" + html_escape(label) + "</text>";
+        lx += 24 + static_cast<double>(text_width(label)) * 7;
+    }
+    s += "<g transform=\"translate(0," + fmt(top) + ")\">";
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+        double y = lane_h * static_cast<double>(i);
+        if (i % 2 == 0)
+            s += "<rect x=\"" + fmt(label_w) + "\" y=\"" + fmt(y) + "\" width=\"" + fmt(pw) + "\" height=\"" + fmt(lane_h) +
+                 "\" fill=\"#f3f5f8\"/>";
+        s += "<text x=\"" + fmt(label_w - 8) + "\" y=\"" + fmt(y + lane_h / 2 + 4) + "\" font-size=\"12\" text-anchor=\"end\">" +
+             html_escape(lanes[i]) + "</text>";
+    }
+    for (const auto& [pos, label] : ticks) {
+        double x = label_w + pw * pos;
+        s += "<line x1=\"" + fmt(x) + "\" x2=\"" + fmt(x) + "\" y1=\"0\" y2=\"" + fmt(plot_h) +
+             "\" stroke=\"#d7dce3\" stroke-width=\"1\"/>";
+        const char* anchor = pos < 0.05 ? "start" : pos > 0.95 ? "end" : "middle";
+        s += "<text x=\"" + fmt(x) + "\" y=\"" + fmt(plot_h + 16) + "\" font-size=\"11\" text-anchor=\"" + anchor + "\">" +
+             html_escape(label) + "</text>";
+    }
+    // Items of a lane take turns on three rows so that alerts at the same time stay visible.
+    std::vector<std::size_t> per_lane(lanes.size(), 0);
+    for (const auto& it : items) {
+        if (it.lane >= lanes.size()) continue;
+        std::size_t k = per_lane[it.lane]++;
+        double x = label_w + pw * std::clamp(it.from, 0.0, 1.0);
+        double w = std::max(4.0, pw * (std::clamp(it.to, 0.0, 1.0) - std::clamp(it.from, 0.0, 1.0)));
+        if (x + w > label_w + pw) x = label_w + pw - w;
+        double y = lane_h * static_cast<double>(it.lane) + 6 + static_cast<double>(k % 3) * 10;
+        s += "<rect x=\"" + fmt(x) + "\" y=\"" + fmt(y) + "\" width=\"" + fmt(w) + "\" height=\"8\" rx=\"2\" fill=\"" + it.color +
+             "\"><title>" + html_escape(it.tip) + "</title></rect>";
+    }
+    return s + "</g></svg>";
+}
+
 std::string to_html(const doc& d) {
     std::string o = "<!DOCTYPE html>\n<html lang=\"" + d.lang + "\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +

@@ -72,6 +72,17 @@ std::string svg_stacked(const std::vector<std::string>& rows, const std::vector<
                         const std::vector<std::string>& colors, const std::vector<std::vector<double>>& values,
                         const std::vector<std::string>& series_labels);
 
+/// Swimlanes over time: one row per lane, one bar per item from `from` to `to` (0..1 of the
+/// axis), ticks (position 0..1, label) under the plot.
+struct lane_item {
+    std::size_t lane = 0;
+    double from = 0, to = 0;
+    std::string color, tip;
+};
+std::string svg_lanes(const std::vector<std::string>& lanes, const std::vector<lane_item>& items,
+                      const std::vector<std::pair<double, std::string>>& ticks,
+                      const std::vector<std::pair<std::string, std::string>>& legend);  ///< (color, label)
+
 std::string html_escape(std::string_view s);
 
 }  // namespace mimamori::report::detail

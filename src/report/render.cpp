@@ -522,6 +522,46 @@ doc incident_doc(const incident_report& r, const render_options& o) {
 
     // 6. Timeline.
     d.h2(t("6. Timeline", "6. 時系列"), "timeline");
+    if (r.alerts.size() > 1 && r.first != k_no_time && r.last > r.first) {
+        // The alerts on one time axis, a lane per stage, colored by severity.
+        auto stage_key = [](const std::string& st) {
+            return (st == "entry" || st == "internal" || st == "exit") ? st : std::string("unknown");
+        };
+        std::vector<std::string> lanes, lane_keys;
+        for (const char* st : k_stages)
+            if (std::any_of(r.alerts.begin(), r.alerts.end(), [&](const alert_item& a) { return stage_key(a.stage) == st; })) {
+                lane_keys.push_back(st);
+                lanes.push_back(stage_short(st, ja));
+            }
+        const double span_ns = static_cast<double>(r.last - r.first);
+        std::vector<detail::lane_item> items;
+        for (const auto& a : r.alerts) {
+            const std::string key = stage_key(a.stage);
+            std::size_t lane = static_cast<std::size_t>(std::find(lane_keys.begin(), lane_keys.end(), key) - lane_keys.begin());
+            detail::lane_item it;
+            it.lane = lane;
+            it.from = static_cast<double>(a.first - r.first) / span_ns;
+            it.to = static_cast<double>((a.last == k_no_time ? a.first : a.last) - r.first) / span_ns;
+            it.color = k_level_colors[std::min(level_rank(a.level), 4)];
+            it.tip = local_time(a.first, o.zone) + " " + alert_sentence(a, ja);
+            items.push_back(std::move(it));
+        }
+        std::vector<std::pair<double, std::string>> ticks;
+        const bool one_day = local_time(r.first, o.zone).compare(0, 10, local_time(r.last, o.zone), 0, 10) == 0;
+        for (int k = 0; k <= 4; ++k) {
+            timestamp_ns at = r.first + static_cast<timestamp_ns>(span_ns * k / 4);
+            std::string label = local_time(at, o.zone, false);
+            ticks.emplace_back(k / 4.0, one_day ? label.substr(11) : label.substr(5));
+        }
+        d.chart(t("Alerts over time, by stage (color: severity)", "段階ごとのアラートの時間経過（色は重大度）"),
+                detail::svg_lanes(lanes, items, ticks, [&] {
+                    std::vector<std::pair<std::string, std::string>> legend;
+                    for (int k = 0; k < 5; ++k)
+                        if (std::any_of(r.alerts.begin(), r.alerts.end(), [&](const alert_item& a) { return a.level == k_levels[k]; }))
+                            legend.emplace_back(k_level_colors[k], level_word(k_levels[k], ja));
+                    return legend;
+                }()));
+    }
     {
         auto& tb = d.table({t("Time", "時刻"), t("Stage", "段階"), t("Severity", "重大度"), t("What happened", "内容"),
                             t("Events", "件数"), t("Evidence (event ids)", "証拠（イベントID）")});
