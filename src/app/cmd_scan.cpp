@@ -267,6 +267,8 @@ int run_scan(const scan_args& a) {
                       << "\n  reports: mimamori report summary --db " << a.store_path << "\n\n";
         }
     }
+    if (db && !pipe && !a.quiet)
+        human << "Stored in " << a.store_path << ": " << with_commas(st.events) << " event(s) (no detection ran)\n\n";
     if (pipe && (!db || a.json)) {
         // The story first (incidents), then the alerts; --json: one NDJSON line each, typed.
         std::string out;
