@@ -4,7 +4,7 @@
 // rule, cold (empty cache) and warm. Before timing, the compiled ruleset's matches on the
 // corpus are checked against the reference interpreter.
 //
-// usage: sigma_bench [--events N] [--runs R] [--shared DIR]
+// usage: sigma_bench [--events N] [--runs R] [--shared DIR] [--only a|b]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -206,12 +206,14 @@ run_result time_ruleset(const detect::ruleset& rs, const std::vector<std::unique
 int main(int argc, char** argv) {
     std::size_t total = 200000;
     int runs = 5;
+    std::string only;
     std::string shared = MIMAMORI_SHARED_DIR;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         if (k == "--events") total = std::strtoull(argv[i + 1], nullptr, 10);
         else if (k == "--runs") runs = std::atoi(argv[i + 1]);
         else if (k == "--shared") shared = argv[i + 1];
+        else if (k == "--only") only = argv[i + 1];  // a or b: time one rule set (for profiling)
     }
     std::string data = detect::default_data_dir();
     std::vector<std::string> rule_dirs;
@@ -271,6 +273,7 @@ int main(int argc, char** argv) {
     const std::vector<sigma::rule_ir>* sets[2] = {&hundred, &windows};
     const char* names[2] = {"(a) 100 Windows rules", "(b) all Windows rules"};
     for (int i = 0; i < 2; ++i) {
+        if (!only.empty() && only != (i == 0 ? "a" : "b")) continue;
         auto rs = detect::ruleset::build(*sets[i], map.value(), {});
         if (!rs) return 1;
         // Verify before timing: compiled matches on the base corpus == reference interpreter.

@@ -224,8 +224,7 @@ TEST(SigmaConformance, RegressionData) {
 
 TEST(SigmaConformance, LoadRate) {
     auto& fx = shared_fixture();
-    std::size_t rejected_rules = 0;
-    for (const auto& r : fx.loaded.rejected) rejected_rules += 1;
+    std::size_t rejected_rules = fx.loaded.rejected.size();
     std::size_t total = fx.loaded.rules.size() + fx.loaded.filters.size() + fx.loaded.correlations.size() + rejected_rules;
     ASSERT_GT(total, 1000u);
     double rate = 100.0 * static_cast<double>(total - rejected_rules) / static_cast<double>(total);

@@ -84,6 +84,8 @@ public:
 
 private:
     explicit ruleset(std::unique_ptr<impl> p);
+    void match_range(const event_batch& batch, std::uint32_t first, std::uint32_t last, scratch& s,
+                     std::vector<rule_match>& out) const;
     std::unique_ptr<impl> m_impl;
 };
 
