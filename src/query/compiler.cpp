@@ -124,8 +124,40 @@ public:
         return v;
     }
 
+    // A condition's column. Conditions on the low-cardinality columns (source type, outcome)
+    // keep SQLite off the index that starts with them unless that index covers the whole
+    // query: an index search that must look up each row of a third of the table is many times
+    // slower than scanning it (docs/decisions/0003-store.md, "Search").
+    resolved resolve_cond(const std::string& field) {
+        auto r = resolve(field);
+        if (!m_covered && r.where == where_kind::events && (r.expr == "e.source_type" || r.expr == "e.event_outcome"))
+            r.expr = "+" + r.expr;
+        return r;
+    }
+
+    // True when every field the query touches is in the covering index
+    // events(source_type, event_outcome, source_ip, ts).
+    static bool in_covering_index(const std::string& field) {
+        return field == "event.dataset" || field == "event.outcome" || field == "source.ip" || field == "@timestamp";
+    }
+    static bool covered_filter(const node& n) {
+        switch (n.kind) {
+            case node_kind::and_:
+            case node_kind::or_:
+            case node_kind::not_:
+                for (const auto& k : n.kids)
+                    if (!covered_filter(*k)) return false;
+                return true;
+            case node_kind::exists: return n.field.empty() || in_covering_index(n.field);
+            case node_kind::match:
+            case node_kind::range: return in_covering_index(n.field) && !n.wildcard;
+            case node_kind::text: return false;
+        }
+        return false;
+    }
+
     std::string match(const node& n) {
-        auto r = resolve(n.field);
+        auto r = resolve_cond(n.field);
         if (r.where == where_kind::json) {
             std::string p = param(json_path(n.field));
             std::string op = n.wildcard ? " GLOB " : " = ";
@@ -151,7 +183,7 @@ public:
     }
 
     std::string range(const node& n) {
-        auto r = resolve(n.field);
+        auto r = resolve_cond(n.field);
         if (r.where == where_kind::json) {
             // Numeric when both bounds are numbers, text order otherwise.
             double a = 0, b = 0;
@@ -176,7 +208,7 @@ public:
 
     std::string exists(const node& n) {
         if (n.field.empty()) return "1";
-        auto r = resolve(n.field);
+        auto r = resolve_cond(n.field);
         if (r.where == where_kind::json) return "json_type(d.fields, " + param(json_path(n.field)) + ") IS NOT NULL";
         return r.expr + " IS NOT NULL";
     }
@@ -253,6 +285,11 @@ public:
         std::int64_t limit = q.head ? *q.head : q.has_stats ? m_opts.default_stats_limit : m_opts.default_limit;
         limit = std::min(limit, m_opts.max_limit);
         if (q.has_stats) {
+            m_covered = !q.filter || covered_filter(*q.filter);
+            for (const auto& f : q.by) m_covered = m_covered && in_covering_index(f);
+            for (const auto& a : q.aggregates) m_covered = m_covered && (a.field.empty() || in_covering_index(a.field));
+        }
+        if (q.has_stats) {
             out.shape = result_shape::table;
             std::vector<std::string> names;
             bool match_all = q.filter && q.filter->kind == node_kind::exists && q.filter->field.empty();
@@ -327,6 +364,7 @@ private:
     const compile_options& m_opts;
     std::vector<store::sql_value> m_params;
     bool m_need_docs = false;
+    bool m_covered = false;  // the covering index serves the whole query
 };
 
 }  // namespace

@@ -94,7 +94,7 @@ void pipeline::parse_loop() {
     };
     auto last_incidents = std::chrono::steady_clock::now();
     auto last_state = last_incidents;
-    const auto incidents_every = std::chrono::milliseconds(m_opts.incidents_every_ms);
+    auto incidents_every = std::chrono::steady_clock::duration(std::chrono::milliseconds(m_opts.incidents_every_ms));
     const auto state_every = std::chrono::seconds(m_opts.state_every_s);
     // Incidents and correlation state ride with a batch (after its alerts are stored), at most
     // every incidents_every / state_every, and always with the last one (`final`).
@@ -104,6 +104,10 @@ void pipeline::parse_loop() {
         if (final || now - last_incidents >= incidents_every) {
             last_incidents = now;
             m_detect->incidents(w->incidents, w->removed_incidents);
+            // Incidents are rebuilt from every alert held: when that grows costly, do it less
+            // often, so it never takes more than ~5% of the parse thread.
+            auto took = std::chrono::steady_clock::now() - now;
+            incidents_every = std::max<std::chrono::steady_clock::duration>(std::chrono::milliseconds(m_opts.incidents_every_ms), 20 * took);
         }
         if (final || now - last_state >= state_every) {
             last_state = now;
