@@ -32,7 +32,7 @@ fi
 # 2. Everything into the store: events, then alerts and incidents linked to them.
 rm -f "$db" "$db-wal" "$db-shm"
 t=$(date +%s%N)
-"$bin" scan "$demo/logs" --store "$db" -q
+"$bin" scan "$demo/logs" --context "$demo/context" --store "$db" -q
 echo "Scan into the store: $(ms "$t") ms"
 
 # 3. Reports: the summary and one per incident, HTML and Markdown, English and Japanese.

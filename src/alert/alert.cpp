@@ -118,6 +118,8 @@ void rule_catalog::load(const std::vector<std::string>& paths) {
                 r.action_ja = scalar(doc["action_ja"]);
                 r.summary_en = scalar(doc["summary_en"]);
                 r.summary_ja = scalar(doc["summary_ja"]);
+                r.title_ja = scalar(doc["title_ja"]);
+                r.attempt = scalar(doc["attempt"]) == "true";
                 add(std::move(r));
             }
         } catch (const YAML::Exception&) {

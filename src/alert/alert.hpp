@@ -39,6 +39,11 @@ struct rule_info {
     /// Placeholders: {src} {dst} {user} {host} {count} {value} {duration} {sample} {samples}
     /// {indicator} {list} {title} and any group-by field by name ({source.ip}).
     std::string summary_en, summary_ja;
+    std::string title_ja;  ///< custom attribute `title_ja`; empty = the title in both languages
+    /// Custom attribute `attempt: true`: the rule fires on attempts (failed logons, probes,
+    /// exploit requests), not on anything that got in. Incidents made only of such alerts from
+    /// Internet addresses are folded into one daily digest (build_incidents).
+    bool attempt = false;
 };
 
 /// Stage from ATT&CK tags when a rule says none (rules not from our pack): reconnaissance,

@@ -203,8 +203,8 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
     std::map<std::size_t, std::vector<std::size_t>> groups;
     for (std::size_t i : eligible) groups[sets.find(i)].push_back(i);
 
-    std::vector<incident> out;
-    for (auto& [root, members] : groups) {
+    // One incident from a set of alerts: time span, stages, risk, title and story.
+    auto make = [&](std::vector<std::size_t> members) {
         incident inc;
         std::sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
             const alert& x = alerts[a];
@@ -312,6 +312,63 @@ std::vector<incident> build_incidents(const std::vector<alert>& alerts, const in
         }
         if (!inc.summary_en.empty()) inc.summary_en += ".";
         if (!inc.summary_ja.empty()) inc.summary_ja += "。";
+        return inc;
+    };
+    // Attempts from the Internet that got nowhere (every alert an `attempt: true` rule, every
+    // source an Internet address) are the background of any server on the Internet: one digest
+    // incident per UTC day instead of one incident per scanner, so the real ones stand out.
+    auto background = [&](const std::vector<std::size_t>& members) {
+        for (std::size_t i : members) {
+            const alert& a = alerts[i];
+            if (!a.rule.attempt || a.ent.src_ip.empty() || internal_address(a.ent.src_ip)) return false;
+        }
+        return true;
+    };
+    constexpr timestamp_ns k_day = 24LL * 3600 * 1'000'000'000;
+    std::map<timestamp_ns, std::vector<std::size_t>> digests;
+    std::vector<incident> out;
+    for (auto& [root, members] : groups) {
+        if (background(members)) {
+            timestamp_ns first = k_no_time;
+            for (std::size_t i : members) first = first == k_no_time ? alerts[i].first : std::min(first, alerts[i].first);
+            auto& d = digests[first == k_no_time ? 0 : first - ((first % k_day) + k_day) % k_day];
+            d.insert(d.end(), members.begin(), members.end());
+            continue;
+        }
+        out.push_back(make(members));
+    }
+    for (auto& [day, members] : digests) {
+        incident inc = make(members);
+        std::set<std::string> sources;
+        std::map<std::string, std::set<std::string>> by_rule_en, by_rule_ja;  // rule title → sources
+        for (std::size_t i : members) {
+            const alert& a = alerts[i];
+            sources.insert(a.ent.src_ip);
+            by_rule_en[a.rule.title].insert(a.ent.src_ip);
+            by_rule_ja[a.rule.title_ja.empty() ? a.rule.title : a.rule.title_ja].insert(a.ent.src_ip);
+        }
+        auto kinds = [](const std::map<std::string, std::set<std::string>>& m, bool ja) {
+            std::vector<std::pair<std::size_t, std::string>> v;
+            for (const auto& [t, ips] : m) v.emplace_back(ips.size(), t);
+            std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+            std::string out;
+            for (std::size_t k = 0; k < v.size(); ++k) {
+                if (k) out += ja ? "、" : ", ";
+                out += v[k].second + (ja ? "（" + std::to_string(v[k].first) + " 件）" : " (" + std::to_string(v[k].first) + ")");
+            }
+            return out;
+        };
+        const std::string n = with_commas(sources.size());
+        inc.title_en = "Failed attempts from the Internet: " + n + (sources.size() == 1 ? " address" : " addresses");
+        inc.title_ja = "インターネットからの失敗した攻撃の試み: 送信元 " + n + " 件";
+        inc.summary_en = n + " Internet " + (sources.size() == 1 ? "address" : "addresses") + " tried to get in and failed: " +
+                         kinds(by_rule_en, false) + ". None of them logged on or was seen doing anything further. This is the "
+                         "background of any server on the Internet: nothing to investigate; block the most persistent at the firewall.";
+        inc.summary_ja = "インターネット上の " + n + " 件の送信元から侵入の試みがありましたが、いずれも失敗しています: " +
+                         kinds(by_rule_ja, true) + "。ログオンの成功やその後の活動は見られません。インターネットに公開したサーバーでは"
+                         "日常的に起きることで、調査は不要です。しつこい送信元はファイアウォールで遮断してください。";
+        inc.max_level = std::min(inc.max_level, level::low);
+        inc.risk = std::min(inc.risk, 20.0);
         out.push_back(std::move(inc));
     }
     // Highest risk first; ties by time.

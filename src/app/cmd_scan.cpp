@@ -30,6 +30,7 @@ struct scan_args {
     bool no_builtin = false;
     bool json = false;               // alerts as NDJSON on stdout
     std::string cache_dir;
+    std::string context;  // --context: staff context folder for staff_presence rules
     // Correlation, threat intelligence, alerts and incidents (src/alert/pipeline.hpp).
     std::vector<std::string> intel;  // --intel LIST (repeatable)
     std::string alert_config;        // --alert-config FILE (suppressions, windows)
@@ -155,6 +156,7 @@ int run_scan(const scan_args& a) {
         // A scan reads file after file: hold correlation input until the end and process it in
         // time order (bounded by the state memory cap).
         po.corr.lateness = correlate::options::k_unbounded;
+        po.corr.context_dir = a.context;
         auto p = alert::pipeline::create(po);
         if (!p) {
             std::cerr << "mimamori scan: " << p.err().message << "\n";
@@ -340,6 +342,9 @@ void add_scan_command(CLI::App& app) {
                     "Keep every event, alert and incident in this SQLite store (then `mimamori report`); "
                     "the incident and alert listing is not printed")
         ->check([](const std::string& s) { return s.empty() ? std::string("--store needs a path") : std::string(); });
+    cmd->add_option("--context", a->context,
+                    "Staff context folder (roster.csv, absences.csv, badge.csv): finds logons while the owner is on leave or never badged in")
+        ->check(CLI::ExistingDirectory);
     cmd->add_option("--cache-dir", a->cache_dir, "Where compiled rules are cached (default ~/.cache/mimamori; - for none)");
     cmd->callback([a] {
         int rc = run_scan(*a);

@@ -9,8 +9,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 logs="$repo/examples/logs"
 
 "$bin" scan "$logs" > "$tmp/text.txt" 2>&1 || fail "scan exited $?"
-inc=$(grep -n '^Incidents (' "$tmp/text.txt" | head -1 | cut -d: -f1)
-al=$(grep -n '^Alerts (' "$tmp/text.txt" | head -1 | cut -d: -f1)
+inc=$(grep -n -m1 '^Incidents (' "$tmp/text.txt" | cut -d: -f1)
+al=$(grep -n -m1 '^Alerts (' "$tmp/text.txt" | cut -d: -f1)
 [ -n "$inc" ] && [ -n "$al" ] && [ "$inc" -lt "$al" ] || fail "incidents are not printed before alerts"
 grep -q 'Brute force followed by a successful logon' "$tmp/text.txt" || fail "the SSH brute force then success is missing"
 grep -q 'What to do:' "$tmp/text.txt" || fail "no advice in the incident"

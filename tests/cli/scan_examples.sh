@@ -25,8 +25,8 @@ for line in open(sys.argv[1]):
 assert n > 0
 PY
 # Rotated files come oldest first: auth.log.1.gz before auth.log.
-first=$(grep -n 'auth.log.1.gz' "$tmp/events.ndjson" | head -1 | cut -d: -f1)
-last=$(grep -n 'web01/auth.log"' "$tmp/events.ndjson" | head -1 | cut -d: -f1)
+first=$(grep -n -m1 'auth.log.1.gz' "$tmp/events.ndjson" | cut -d: -f1)
+last=$(grep -n -m1 'web01/auth.log"' "$tmp/events.ndjson" | cut -d: -f1)
 [ "$first" -lt "$last" ] || fail "rotated file not read before the current one"
 
 # 2. Missing and unreadable inputs are listed, not fatal.

@@ -986,24 +986,25 @@ engine::~engine() = default;
 
 namespace {
 
-// The staff context folder comes from the environment (MIMAMORI_CONTEXT), so that batch scans,
-// the daemon and `demo evaluate` share it without a flag on every command. Without it, or when
-// it cannot be read, staff_presence rules count nothing. One load per time zone.
-std::shared_ptr<const presence_context> load_presence(const std::string& tz_spec) {
+// The staff context folder: options::context_dir (`scan --context`), else the environment
+// (MIMAMORI_CONTEXT), so the daemon and `demo evaluate` can share it without a flag. Without
+// either, staff_presence rules count nothing; a folder that cannot be read is an error. One
+// load per (folder, time zone).
+result<std::shared_ptr<const presence_context>> load_presence(const std::string& configured, const std::string& tz_spec) {
     static std::mutex mu;
     static std::map<std::string, std::shared_ptr<const presence_context>> cache;
     std::lock_guard<std::mutex> lock(mu);
-    const char* dir = std::getenv("MIMAMORI_CONTEXT");
-    if (!dir || !*dir) return nullptr;
-    const std::string key = std::string(dir) + '\n' + tz_spec;
+    std::string dir = configured;
+    if (dir.empty())
+        if (const char* env = std::getenv("MIMAMORI_CONTEXT")) dir = env;
+    if (dir.empty()) return std::shared_ptr<const presence_context>();
+    const std::string key = dir + '\n' + tz_spec;
     if (auto it = cache.find(key); it != cache.end()) return it->second;
-    std::shared_ptr<const presence_context> ctx;
     auto tz = time_zone::load(tz_spec.empty() ? "UTC" : tz_spec);
-    if (tz.ok()) {
-        auto loaded = presence_context::load(dir, tz.value());
-        if (loaded.ok()) ctx = std::shared_ptr<const presence_context>(std::move(loaded.value()));
-    }
-    return cache[key] = ctx;
+    if (!tz.ok()) return error{"correlate.context", "time zone " + tz_spec + ": " + tz.err().message};
+    auto loaded = presence_context::load(dir, tz.value());
+    if (!loaded.ok()) return error{"correlate.context", "staff context " + dir + ": " + loaded.err().message};
+    return cache[key] = std::shared_ptr<const presence_context>(std::move(loaded.value()));
 }
 
 }  // namespace
@@ -1029,7 +1030,11 @@ result<std::unique_ptr<engine>> engine::create(std::vector<corr_rule> defs, opti
                           : opts.max_values;
         if (!r.def.id.empty()) by_ref[r.def.id] = i;
         if (!r.def.name.empty()) by_ref[r.def.name] = i;
-        if (r.def.context == "staff_presence") r.presence = load_presence(r.def.context_timezone);
+        if (r.def.context == "staff_presence") {
+            auto ctx = load_presence(opts.context_dir, r.def.context_timezone);
+            if (!ctx) return ctx.err();
+            r.presence = std::move(ctx.value());
+        }
     }
     // References: to another correlation (a chain) or to a base rule (fed from outside).
     std::vector<std::vector<std::uint32_t>> children(p->rules.size());

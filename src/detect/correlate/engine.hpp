@@ -46,6 +46,9 @@ struct options {
     /// Fields of the triggering event to carry into hits (`hit::context`), e.g. the user of the
     /// logon that completed a brute-force-then-success sequence. Empty = none (saves memory).
     std::vector<std::string> context_fields;
+    /// The staff context folder for `context: staff_presence` rules (roster.csv, absences.csv,
+    /// badge.csv; presence.hpp). Empty = $MIMAMORI_CONTEXT; neither = such rules count nothing.
+    std::string context_dir;
 };
 
 /// Where an event came from: enough to find it again.
