@@ -164,7 +164,7 @@ std::string alert_sentence(const alert& a, bool ja) {
     // Generic: rule title, how many, who, where.
     std::string s;
     if (ja) {
-        s = a.rule.title + "（" + with_commas(a.count) + "件";
+        s = (a.rule.title_ja.empty() ? a.rule.title : a.rule.title_ja) + "（" + with_commas(a.count) + "件";
         if (!a.ent.src_ip.empty()) s += "、送信元 " + a.ent.src_ip;
         if (!a.ent.user.empty()) s += "、ユーザー " + a.ent.user;
         if (!a.ent.host.empty()) s += "、ホスト " + a.ent.host;

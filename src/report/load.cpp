@@ -126,7 +126,7 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
         "json_extract(a.json,'$.entities.domain'), json_extract(a.json,'$.summary_en'), "
         "json_extract(a.json,'$.summary_ja'), json_extract(a.json,'$.description_en'), "
         "json_extract(a.json,'$.description_ja'), json_extract(a.json,'$.action_en'), "
-        "json_extract(a.json,'$.action_ja') "
+        "json_extract(a.json,'$.action_ja'), json_extract(a.json,'$.title_ja') "
         "FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = ? ORDER BY a.ts, a.id",
         pid);
     if (!aq) return aq.err();
@@ -166,7 +166,8 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
         it.description_ja = as_str(a[18]);
         it.action_en = as_str(a[19]);
         it.action_ja = as_str(a[20]);
-        if (catalog && (it.description_en.empty() || it.action_en.empty())) {
+        it.title_ja = as_str(a[21]);
+        if (catalog && (it.description_en.empty() || it.action_en.empty() || it.title_ja.empty())) {
             const alert::rule_info* ri = catalog->find(it.rule_id.empty() ? it.title : it.rule_id);
             if (!ri && !it.rule_id.empty()) ri = catalog->find(it.title);
             if (ri) {
@@ -177,6 +178,7 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
                 fill(it.description_ja, ri->description_ja);
                 fill(it.action_en, ri->action_en);
                 fill(it.action_ja, ri->action_ja);
+                fill(it.title_ja, ri->title_ja);
             }
         }
         r.detections += it.count;
@@ -379,12 +381,13 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
     if (!gq) return gq.err();
     for (const auto& row : gq.value().rows)
         r.top_targets.push_back({as_str(row.values[1]), as_u(row.values[2]), 0, as_str(row.values[0])});
-    auto nq = st.select("SELECT rule_name, count(*), sum(ifnull(json_extract(json,'$.count'),0)) FROM alerts "
+    auto nq = st.select("SELECT rule_name, count(*), sum(ifnull(json_extract(json,'$.count'),0)), "
+                        "max(json_extract(json,'$.title_ja')) FROM alerts "
                         "WHERE ts >= ? AND ts < ? GROUP BY rule_name ORDER BY 2 DESC, 1 LIMIT ?",
                         span_top);
     if (!nq) return nq.err();
     for (const auto& row : nq.value().rows)
-        r.noisy_rules.push_back({as_str(row.values[0]), as_u(row.values[1]), as_u(row.values[2])});
+        r.noisy_rules.push_back({as_str(row.values[0]), as_u(row.values[1]), as_u(row.values[2]), {}, as_str(row.values[3])});
 
     auto iq = st.select(
         "SELECT i.id, json_extract(i.json,'$.id'), json_extract(i.json,'$.level'), json_extract(i.json,'$.title_en'), "

@@ -340,9 +340,12 @@ std::string summary_json(const summary_report& r) {
 
 // ---- the incident document -----------------------------------------------------------------
 
+// The rule's title in the report's language (rules without title_ja keep their title).
+const std::string& rule_title(const alert_item& a, bool ja) { return ja && !a.title_ja.empty() ? a.title_ja : a.title; }
+
 std::string alert_sentence(const alert_item& a, bool ja) {
     const std::string& s = ja ? a.sentence_ja : a.sentence_en;
-    return s.empty() ? a.title : s;
+    return s.empty() ? rule_title(a, ja) : s;
 }
 
 doc incident_doc(const incident_report& r, const render_options& o) {
@@ -423,14 +426,14 @@ doc incident_doc(const incident_report& r, const render_options& o) {
     d.h2(t("2. Route in", "2. 侵入経路"), "route-in");
     if (!entry.empty()) {
         const auto& a = *entry.front();
-        d.para(ja ? "最初の兆候は " + local_time(a.first, o.zone) + " の「" + a.title + "」でした。" + alert_sentence(a, true) + "。"
+        d.para(ja ? "最初の兆候は " + local_time(a.first, o.zone) + " の「" + rule_title(a, true) + "」でした。" + alert_sentence(a, true) + "。"
                   : "The first sign was \"" + a.title + "\" at " + local_time(a.first, o.zone) + ": " + alert_sentence(a, false));
         // The most severe entry alert (the first of them) is usually the one that got in.
         const alert_item* worst = entry.front();
         for (const auto* e : entry)
             if (level_rank(e->level) < level_rank(worst->level)) worst = e;
         if (worst != entry.front())
-            d.para(ja ? "侵入段階で最も重大なのは " + local_time(worst->first, o.zone) + " の「" + worst->title + "」（重大度: " +
+            d.para(ja ? "侵入段階で最も重大なのは " + local_time(worst->first, o.zone) + " の「" + rule_title(*worst, true) + "」（重大度: " +
                             level_word(worst->level, true) + "）でした。" + alert_sentence(*worst, true) + "。"
                       : "The most serious alert of the entry stage is \"" + worst->title + "\" (" + worst->level + ") at " +
                             local_time(worst->first, o.zone) + ": " + alert_sentence(*worst, false));
@@ -443,7 +446,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
         }
     } else if (!r.alerts.empty()) {
         d.para(ja ? "侵入段階のアラートはありません。読み込んだログからは、どこから入ったのかは分かりません。最初のアラートは " +
-                        local_time(r.alerts.front().first, o.zone) + " の「" + r.alerts.front().title + "」です。"
+                        local_time(r.alerts.front().first, o.zone) + " の「" + rule_title(r.alerts.front(), true) + "」です。"
                   : "No alert of the entry stage: the logs read do not show how this began. The first alert is \"" +
                         r.alerts.front().title + "\" at " + local_time(r.alerts.front().first, o.zone) + ".");
     }
@@ -456,7 +459,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
         std::set<std::string> seen;
         for (const auto* a : basis.empty() ? exit : basis) {
             const std::string& desc = ja ? (a->description_ja.empty() ? a->description_en : a->description_ja) : a->description_en;
-            std::string line = a->title + (desc.empty() ? "" : ": " + desc);
+            std::string line = rule_title(*a, ja) + (desc.empty() ? "" : (ja ? "：" : ": ") + desc);
             if (seen.insert(line).second) items.push_back(line);
         }
         if (items.empty()) {
@@ -608,7 +611,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
             const std::string& act = ja ? (a->action_ja.empty() ? a->action_en : a->action_ja) : a->action_en;
             if (act.empty() || !seen.insert(act).second) continue;
             items.push_back((ja ? "【" + stage_short(a->stage, true) + "】" : stage_short(a->stage, false) + ": ") + act +
-                            (ja ? "（" + a->title + "）" : " (" + a->title + ")"));
+                            (ja ? "（" + rule_title(*a, true) + "）" : " (" + a->title + ")"));
         }
         if (items.empty()) {
             d.para(t("The rules of these alerts give no advice.", "これらのアラートの検知ルールには対応の推奨がありません。"));
@@ -805,10 +808,11 @@ doc summary_doc(const summary_report& r, const render_options& o) {
     if (r.noisy_rules.empty()) d.para(t("No alert in this period.", "この期間のアラートはありません。"));
     else {
         std::vector<std::pair<std::string, double>> bars;
-        for (const auto& c : r.noisy_rules) bars.emplace_back(c.label, static_cast<double>(c.n));
+        auto label = [&](const labelled_count& c) { return ja && !c.label_ja.empty() ? c.label_ja : c.label; };
+        for (const auto& c : r.noisy_rules) bars.emplace_back(label(c), static_cast<double>(c.n));
         auto& ch = d.chart(t("Alerts per rule", "ルールごとのアラート数"), detail::svg_bars(bars, "#c89100"));
         ch.headers = {t("Rule", "ルール"), t("Alerts", "アラート"), t("Events", "イベント数")};
-        for (const auto& c : r.noisy_rules) ch.rows.push_back({txt(c.label), num(c.n), num(c.n2)});
+        for (const auto& c : r.noisy_rules) ch.rows.push_back({txt(label(c)), num(c.n), num(c.n2)});
         auto copy = ch;
         d.blocks.push_back(block{block::table});
         d.blocks.back().headers = copy.headers;

@@ -31,6 +31,7 @@ struct labelled_count {
     std::uint64_t n = 0;
     std::uint64_t n2 = 0;  ///< a second number where a list has one (noisiest rules: base events)
     std::string kind;      ///< top targets: "user", "host" or "address"
+    std::string label_ja;  ///< noisiest rules: the rule's Japanese title, when it has one
 };
 
 /// A stored event cited as evidence.
@@ -50,6 +51,7 @@ struct alert_item {
     std::int64_t id = 0;
     std::string key;  ///< the alert's own id ("A-…")
     std::string rule_id, title, level, stage;
+    std::string title_ja;  ///< the rule's Japanese title (rule attribute title_ja), may be empty
     timestamp_ns first = k_no_time, last = k_no_time;
     std::uint64_t count = 0;
     std::string user, host, src_ip, dst_ip, domain;

@@ -75,6 +75,7 @@ std::string stored_alert_json(const alert::alert& a) {
     if (j.empty() || j.back() != '}') return j;
     j.pop_back();
     member(j, "rule_name", a.rule.name);
+    member(j, "title_ja", a.rule.title_ja);
     member(j, "description_en", a.rule.description_en);
     member(j, "description_ja", a.rule.description_ja);
     member(j, "action_en", a.rule.action_en);
