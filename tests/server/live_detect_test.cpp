@@ -44,7 +44,9 @@ std::int64_t scalar(mimamori::store::store& s, const std::string& sql, const std
     return std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : -1;
 }
 
-constexpr const char* k_then_success = "Brute force followed by a successful logon";
+// Rules of the built-in pack, by id (titles are text and may be reworded).
+constexpr const char* k_then_success = "fc5bde01-6b21-4eac-8c71-0bd7023edc80";  // brute force followed by a successful logon
+constexpr const char* k_ssh_brute = "079d7420-9c37-43e1-a13f-1657b70ef7d0";     // SSH brute force
 
 }  // namespace
 
@@ -62,7 +64,7 @@ TEST(live_detect, brute_force_then_success_becomes_alerts_and_an_incident) {
     auto& db = *s.value();
     // The correlation's alert, with the logon that completed it as evidence.
     auto q = db.select("SELECT a.event_ids, a.json, e.event_outcome, e.user_name FROM alerts a "
-                       "JOIN events e ON e.id = CAST(a.event_ids AS INTEGER) WHERE a.rule_name = ? ORDER BY a.id DESC",
+                       "JOIN events e ON e.id = CAST(a.event_ids AS INTEGER) WHERE a.rule_id = ? ORDER BY a.id DESC",
                        std::vector<mimamori::store::sql_value>{std::string(k_then_success)});
     ASSERT_TRUE(q.ok()) << q.err().message;
     ASSERT_FALSE(q.value().rows.empty()) << p.log();
@@ -72,10 +74,10 @@ TEST(live_detect, brute_force_then_success_becomes_alerts_and_an_incident) {
     EXPECT_NE(std::get<std::string>(top[1]).find("203.0.113.45"), std::string::npos);
     // The brute force itself grew one alert (stored again in each batch that grew it), whose
     // evidence ids are failures.
-    EXPECT_EQ(scalar(db, "SELECT count(DISTINCT json_extract(json, '$.id')) FROM alerts WHERE rule_name = 'SSH brute force'"), 1);
+    EXPECT_EQ(scalar(db, "SELECT count(DISTINCT json_extract(json, '$.id')) FROM alerts WHERE rule_id = ?", k_ssh_brute), 1);
     auto ev = db.select("SELECT e.event_outcome FROM alerts a, json_each('[' || a.event_ids || ']') j "
-                        "JOIN events e ON e.id = j.value WHERE a.rule_name = 'SSH brute force'",
-                        {});
+                        "JOIN events e ON e.id = j.value WHERE a.rule_id = ?",
+                        std::vector<mimamori::store::sql_value>{std::string(k_ssh_brute)});
     ASSERT_TRUE(ev.ok()) << ev.err().message;
     ASSERT_FALSE(ev.value().rows.empty());
     for (const auto& r : ev.value().rows) EXPECT_EQ(std::get<std::string>(r.values[0]), "failure");
@@ -86,7 +88,7 @@ TEST(live_detect, brute_force_then_success_becomes_alerts_and_an_incident) {
     ASSERT_TRUE(inc.ok());
     EXPECT_NE(std::get<std::string>(inc.value().rows[0].values[0]).find("203.0.113.45"), std::string::npos);
     EXPECT_GT(scalar(db, "SELECT count(*) FROM incident_alerts"), 1);
-    EXPECT_EQ(scalar(db, "SELECT count(*) FROM incident_alerts l JOIN alerts a ON a.id = l.alert_id WHERE a.rule_name = ?",
+    EXPECT_EQ(scalar(db, "SELECT count(*) FROM incident_alerts l JOIN alerts a ON a.id = l.alert_id WHERE a.rule_id = ?",
                      k_then_success),
               1);
     // Every incident link points at a stored alert; the chain (events and alerts) verifies.
@@ -115,5 +117,5 @@ TEST(live_detect, correlation_windows_survive_a_restart) {
     }
     auto s = mimamori::store::open_sqlite({.path = d / "m.db", .read_only = true});
     ASSERT_TRUE(s.ok());
-    EXPECT_GE(scalar(*s.value(), "SELECT count(*) FROM alerts WHERE rule_name = ?", k_then_success), 1);
+    EXPECT_GE(scalar(*s.value(), "SELECT count(*) FROM alerts WHERE rule_id = ?", k_then_success), 1);
 }
