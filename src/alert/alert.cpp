@@ -282,6 +282,15 @@ std::size_t aggregator::add(finding s) {
     return m_alerts.size() - 1;
 }
 
+void aggregator::keep_only(const std::vector<std::uint8_t>& keep) {
+    std::vector<alert> kept;
+    for (std::size_t i = 0; i < m_alerts.size(); ++i)
+        if (i < keep.size() && keep[i]) kept.push_back(std::move(m_alerts[i]));
+    m_alerts = std::move(kept);
+    m_by_key.clear();
+    for (std::size_t i = 0; i < m_alerts.size(); ++i) m_by_key[m_alerts[i].dedup_key].push_back(i);
+}
+
 std::vector<alert> aggregator::finish() {
     std::vector<alert> out = std::move(m_alerts);
     m_alerts.clear();

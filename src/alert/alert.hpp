@@ -149,6 +149,9 @@ public:
     static constexpr std::size_t k_dropped = static_cast<std::size_t>(-1);
     /// The alerts so far, in the order they were made (the daemon reads them as they grow).
     const std::vector<alert>& current() const { return m_alerts; }
+    /// Keep only the alerts whose `keep` entry is non-zero (index-aligned with `current()`;
+    /// the daemon's memory bound). Indices of the kept alerts change.
+    void keep_only(const std::vector<std::uint8_t>& keep);
     /// All alerts, ordered by first time (then id).
     std::vector<alert> finish();
     const aggregator_stats& stats() const { return m_stats; }

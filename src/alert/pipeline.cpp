@@ -226,6 +226,24 @@ const std::vector<alert>& pipeline::live_alerts() const { return m_agg->current(
 
 std::vector<incident> pipeline::live_incidents() const { return build_incidents(m_agg->current(), m_opts.inc); }
 
+std::vector<std::string> pipeline::live_forget_before(timestamp_ns cutoff) {
+    const auto& all = m_agg->current();
+    std::vector<std::uint8_t> keep(all.size(), 0), in_incident(all.size(), 0);
+    std::vector<std::string> gone;
+    for (const auto& inc : live_incidents()) {
+        const bool active = inc.last >= cutoff;
+        if (!active) gone.push_back(inc.id);
+        for (std::size_t i : inc.alerts) {
+            in_incident[i] = 1;
+            if (active) keep[i] = 1;
+        }
+    }
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (!in_incident[i] && all[i].last >= cutoff) keep[i] = 1;
+    m_agg->keep_only(keep);
+    return gone;
+}
+
 std::string pipeline::save_state() const {
     std::ostringstream out(std::ios::binary);
     m_corr->save(out);

@@ -63,6 +63,10 @@ public:
     /// incidents they make now. `finish` is not called in live mode.
     const std::vector<alert>& live_alerts() const;
     std::vector<incident> live_incidents() const;
+    /// Live mode's memory bound: forget incidents whose last alert is older than `cutoff` with
+    /// their alerts, and alerts in no incident last seen before it. Returns the forgotten
+    /// incidents' ids (they are finished, not gone: the daemon keeps them stored).
+    std::vector<std::string> live_forget_before(timestamp_ns cutoff);
     /// The correlation state as one blob (the daemon keeps it in its store), and back.
     std::string save_state() const;
     status restore_state(const std::string& blob);

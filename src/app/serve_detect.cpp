@@ -1,6 +1,7 @@
 #include "app/serve_detect.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -17,6 +18,12 @@ namespace {
 // Evidence event ids stored with one alert row: enough to find the events, bounded so that a
 // rule matching every event of a batch does not write a list as long as the batch.
 constexpr std::size_t k_max_evidence_per_row = 64;
+
+// Alerts and incidents are held in memory while they can still grow: an incident whose last
+// alert is this much older than the newest event is finished and forgotten (it stays stored).
+// Longer than the incident window (24 h) and the dedup window (1 h).
+constexpr timestamp_ns k_keep_ns = 48LL * 3600 * 1'000'000'000;
+constexpr timestamp_ns k_hour_ns = 3600LL * 1'000'000'000;
 
 // The full detection pipeline on live batches: the Sigma ruleset, then correlation, threat
 // intelligence, alert aggregation and incidents (alert::pipeline, as `mimamori scan` runs it).
@@ -69,6 +76,8 @@ public:
     }
 
     void process(const event_batch& batch, std::vector<store::alert_row>& alerts) override {
+        for (const auto& e : batch.events()) m_newest = std::max(m_newest, e.ts);
+        forget_finished();
         m_pairs.clear();
         if (m_engine) {
             m_matches.clear();
@@ -155,6 +164,27 @@ public:
     }
 
 private:
+    // Forget finished incidents and old alerts, at most once per hour of event time. Event time
+    // is capped at the clock: a sender with a clock far ahead must not make live alerts look old.
+    void forget_finished() {
+        if (m_newest == k_no_time) return;
+        const timestamp_ns wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch()).count();
+        const timestamp_ns now = std::min(m_newest, wall + k_hour_ns);
+        if (m_last_forget != k_no_time && now - m_last_forget < k_hour_ns) return;
+        // Only once the incidents as they are now were handed to the store: what is forgotten
+        // must have been stored in its final state.
+        if (m_incidents_dirty) return;
+        m_last_forget = now;
+        if (m_pipe->live_alerts().empty()) return;
+        const std::size_t before = m_pipe->live_alerts().size();
+        const auto gone = m_pipe->live_forget_before(now - k_keep_ns);
+        for (const auto& key : gone) m_written.erase(key);
+        if (before != m_pipe->live_alerts().size())
+            std::fprintf(stderr, "mimamori serve: forgot %zu finished incident(s) and %zu alert(s) held in memory (they stay stored)\n",
+                         gone.size(), before - m_pipe->live_alerts().size());
+    }
+
     server::detect_config m_cfg;
     std::unique_ptr<detect::engine> m_engine;
     std::unique_ptr<detect::ruleset::scratch> m_scratch;
@@ -164,6 +194,7 @@ private:
     std::vector<alert::pipeline::touch> m_touched;
     std::map<std::string, std::string> m_written;  // incident key → JSON last handed to the store
     bool m_incidents_dirty = false, m_state_dirty = false;
+    timestamp_ns m_newest = k_no_time, m_last_forget = k_no_time;
 };
 
 }  // namespace

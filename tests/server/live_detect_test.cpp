@@ -119,3 +119,29 @@ TEST(live_detect, correlation_windows_survive_a_restart) {
     ASSERT_TRUE(s.ok());
     EXPECT_GE(scalar(*s.value(), "SELECT count(*) FROM alerts WHERE rule_id = ?", k_then_success), 1);
 }
+
+TEST(live_detect, finished_incidents_are_forgotten_in_memory_but_stay_stored) {
+    temp_dir d;
+    daemon_process p(d, live_config(d));
+    auto attack = [](const char* day, const char* ip) {
+        std::string data;
+        for (int i = 0; i < 8; ++i)
+            data += std::string("<38>") + day + " 10:00:0" + std::to_string(i) + " web01 sshd[1]: Failed password for root from " +
+                    ip + " port 5555 ssh2\n";
+        return data;
+    };
+    // An attack on 1 March, its incident stored; then the same address on 5 March: the first
+    // incident is finished (forgotten in memory, not deleted), the second is a new one.
+    ASSERT_TRUE(send_tcp(p.port("tcp"), attack("Mar  1", "203.0.113.77")));
+    ASSERT_TRUE(wait_until([&] { return p.metric("mimamori_incidents_stored") >= 1; })) << p.log();
+    ASSERT_TRUE(send_tcp(p.port("tcp"), attack("Mar  5", "203.0.113.77")));
+    ASSERT_TRUE(wait_until([&] { return p.metric("mimamori_incidents_stored") >= 2; })) << p.log();
+    EXPECT_EQ(p.terminate(), 0);
+    EXPECT_NE(p.log().find("forgot 1 finished incident(s)"), std::string::npos) << p.log();
+    auto s = mimamori::store::open_sqlite({.path = d / "m.db", .read_only = true});
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(scalar(*s.value(), "SELECT count(*) FROM incidents"), 2);
+    EXPECT_EQ(scalar(*s.value(), "SELECT count(*) FROM incidents i WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM incident_alerts l WHERE l.incident_id = i.id)"),
+              0);
+}
