@@ -156,6 +156,16 @@ public:
         return false;
     }
 
+    // True when the time range covers more than a quarter of the stored events' time span.
+    bool wide_range(const time_range& tr) const {
+        if (tr.from == k_no_time && tr.to == k_no_time) return false;
+        if (m_opts.stored_from == k_no_time || m_opts.stored_to == k_no_time || m_opts.stored_to <= m_opts.stored_from) return false;
+        const timestamp_ns lo = tr.from == k_no_time ? m_opts.stored_from : std::max(tr.from, m_opts.stored_from);
+        const timestamp_ns hi = tr.to == k_no_time ? m_opts.stored_to : std::min(tr.to, m_opts.stored_to);
+        if (hi <= lo) return false;
+        return static_cast<double>(hi - lo) > 0.25 * static_cast<double>(m_opts.stored_to - m_opts.stored_from);
+    }
+
     std::string match(const node& n) {
         auto r = resolve_cond(n.field);
         if (r.where == where_kind::json) {
@@ -342,8 +352,9 @@ public:
         }
 
         if (q.filter) conds.push_back(expr(*q.filter));
-        if (tr.from != k_no_time) conds.push_back("e.ts >= " + param(std::int64_t{tr.from}));
-        if (tr.to != k_no_time) conds.push_back("e.ts < " + param(std::int64_t{tr.to}));
+        const std::string ts = wide_range(tr) ? "+e.ts" : "e.ts";
+        if (tr.from != k_no_time) conds.push_back(ts + " >= " + param(std::int64_t{tr.from}));
+        if (tr.to != k_no_time) conds.push_back(ts + " < " + param(std::int64_t{tr.to}));
         for (std::size_t i = 0; i < conds.size(); ++i) {
             const auto& c = conds[i];
             bool wrap = conds.size() > 1 && q.filter && i == 0 && q.filter->kind == node_kind::or_;

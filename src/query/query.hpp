@@ -95,6 +95,10 @@ struct compile_options {
     std::int64_t default_limit = 100;       ///< event rows when no `head` is given
     std::int64_t default_stats_limit = 1000;  ///< stats rows when no `head` is given
     std::int64_t max_limit = 100'000;
+    /// The stored events' oldest and newest times, when known (`run` asks the store). A time
+    /// range that covers most of them is applied while scanning instead of through the time
+    /// index: looking up most rows one by one is several times slower than reading them all.
+    timestamp_ns stored_from = k_no_time, stored_to = k_no_time;
 };
 
 /// What the compiled SQL returns.

@@ -76,7 +76,19 @@ std::string field_from_json(const std::string& json, std::string_view name) {
 result<search_result> run(store::store& db, const std::string& text, const time_range& range,
                           const compile_options& opts, query_error* err) {
     auto t0 = std::chrono::steady_clock::now();
-    auto c = compile(text, range, opts, err);
+    compile_options o = opts;
+    if ((range.from != k_no_time || range.to != k_no_time) && o.stored_from == k_no_time) {
+        // Two index seeks: how much of the stored time the range covers decides the plan.
+        if (auto span = db.select("SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)", {});
+            span && !span.value().rows.empty()) {
+            const auto& v = span.value().rows[0].values;
+            if (std::holds_alternative<std::int64_t>(v.at(0)) && std::holds_alternative<std::int64_t>(v.at(1))) {
+                o.stored_from = std::get<std::int64_t>(v[0]);
+                o.stored_to = std::get<std::int64_t>(v[1]) + 1;
+            }
+        }
+    }
+    auto c = compile(text, range, o, err);
     if (!c) return c.err();
     const auto& q = c.value();
     auto rows = db.select(q.sql, q.params);

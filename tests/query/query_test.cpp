@@ -259,3 +259,23 @@ TEST_F(store_fixture, events_come_back_newest_first_as_json) {
     auto table = query::render_table(r);
     EXPECT_NE(table.find("@timestamp"), std::string::npos);
 }
+
+TEST(query_plan, a_time_range_covering_most_of_the_store_filters_a_scan) {
+    constexpr timestamp_ns k_day = 86400LL * 1'000'000'000;
+    query::compile_options o;
+    o.stored_from = 0;
+    o.stored_to = 30 * k_day;
+    // The last day of thirty: through the time index.
+    auto narrow = query::compile("event.dataset:linux.auth | stats count() by user.name", {29 * k_day, query::time_range{}.to}, o);
+    ASSERT_TRUE(narrow.ok());
+    EXPECT_NE(narrow.value().sql.find(" e.ts >= "), std::string::npos) << narrow.value().sql;
+    // All of it: applied while scanning (a look-up per row would be several times slower).
+    auto wide = query::compile("event.dataset:linux.auth | stats count() by user.name", {-k_day, 31 * k_day}, o);
+    ASSERT_TRUE(wide.ok());
+    EXPECT_NE(wide.value().sql.find("+e.ts >= "), std::string::npos) << wide.value().sql;
+    EXPECT_NE(wide.value().sql.find("+e.ts < "), std::string::npos) << wide.value().sql;
+    // Without knowing the store's span, as before.
+    auto unknown = query::compile("event.dataset:linux.auth | stats count() by user.name", {-k_day, 31 * k_day});
+    ASSERT_TRUE(unknown.ok());
+    EXPECT_EQ(unknown.value().sql.find("+e.ts"), std::string::npos) << unknown.value().sql;
+}

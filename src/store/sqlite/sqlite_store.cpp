@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -315,7 +316,9 @@ public:
         sqlite3_busy_timeout(m_db, 10000);
         sqlite3_extended_result_codes(m_db, 1);
         std::string pragmas = "PRAGMA cache_size=-" + std::to_string(o.cache_mib * 1024) +
-                              "; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824;";
+                              "; PRAGMA mmap_size=1073741824;";
+        // temp_store stays the default (a file, rarely touched): with MEMORY the sorter behind
+        // `stats … by` over millions of rows was 2.5x slower (10 M events: 4.6 s vs 1.8 s).
         if (auto st = exec(pragmas); !st) return st;
         if (o.read_only) {
             // A store that does not exist yet has no tables: say so plainly.
