@@ -1,6 +1,10 @@
 // `mimamori report incident ID | summary | all`: reports from the store as HTML, Markdown, JSON
 // or PDF, in English or Japanese (docs/reports.md).
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <variant>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -247,6 +251,74 @@ int run_all(const report_args& a) {
     return 0;
 }
 
+// Private, loopback, link-local and unique-local addresses: never on a blocklist for the
+// Internet edge (a company PC in an alert is a victim to clean, not a source to block).
+bool internal_ip(const std::string& ip) {
+    if (ip.find(':') != std::string::npos) {
+        std::string l;
+        for (char c : ip) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        return l == "::1" || l.rfind("fe8", 0) == 0 || l.rfind("fe9", 0) == 0 || l.rfind("fea", 0) == 0 ||
+               l.rfind("feb", 0) == 0 || l.rfind("fc", 0) == 0 || l.rfind("fd", 0) == 0;
+    }
+    unsigned a = 0, b = 0;
+    if (std::sscanf(ip.c_str(), "%u.%u.", &a, &b) != 2) return true;  // not an address: leave it out
+    return a == 10 || a == 127 || (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) || (a == 169 && b == 254) ||
+           (a == 100 && b >= 64 && b <= 127) || a == 0;
+}
+
+// `report blocklist`: the Internet addresses behind alerts of at least --min-level, one per
+// line with `#` comments — the format firewalls import (FortiGate external threat feeds,
+// iptables ipset restore lists, pf tables).
+int run_blocklist(const report_args& a, const std::string& min_level) {
+    time_zone z;
+    if (!load_zone(a.tz, z)) return 2;
+    auto db = open_db(a.db);
+    if (!db) return 1;
+    timestamp_ns from = std::numeric_limits<timestamp_ns>::min(), to = std::numeric_limits<timestamp_ns>::max();
+    if (!a.from.empty() && !parse_when(a.from, z, false, from)) {
+        std::cerr << "mimamori report blocklist: --from: not a day (YYYY-MM-DD) or RFC 3339 time: " << a.from << "\n";
+        return 2;
+    }
+    if (!a.to.empty() && !parse_when(a.to, z, true, to)) {
+        std::cerr << "mimamori report blocklist: --to: not a day (YYYY-MM-DD) or RFC 3339 time: " << a.to << "\n";
+        return 2;
+    }
+    const std::vector<std::string> levels{"informational", "low", "medium", "high", "critical"};
+    auto lv = std::find(levels.begin(), levels.end(), min_level);
+    std::vector<store::sql_value> params{std::int64_t{from}, std::int64_t{to}};
+    std::string in;
+    for (auto it = lv; it != levels.end(); ++it) {
+        in += in.empty() ? "?" : ",?";
+        params.emplace_back(*it);
+    }
+    auto q = db->select("SELECT json_extract(json,'$.entities.\"source.ip\"') AS ip, count(*), min(ts), max(ts), "
+                        "group_concat(DISTINCT rule_name) FROM alerts WHERE ts >= ? AND ts < ? AND level IN (" + in +
+                            ") AND ip IS NOT NULL GROUP BY ip ORDER BY count(*) DESC, ip",
+                        params);
+    if (!q) {
+        std::cerr << "mimamori report blocklist: " << q.err().message << "\n";
+        return 1;
+    }
+    auto text = [](const store::sql_value& v) { return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : std::string(); };
+    auto num = [](const store::sql_value& v) { return std::holds_alternative<std::int64_t>(v) ? std::get<std::int64_t>(v) : std::int64_t{0}; };
+    std::string body;
+    std::size_t n = 0;
+    for (const auto& r : q.value().rows) {
+        const std::string ip = text(r.values[0]);
+        if (ip.empty() || internal_ip(ip)) continue;
+        ++n;
+        body += ip + "  # " + std::to_string(num(r.values[1])) + " alert(s) " + format_rfc3339(num(r.values[2])).substr(0, 10) +
+                ".." + format_rfc3339(num(r.values[3])).substr(0, 10) + ": " + text(r.values[4]) + "\n";
+    }
+    std::string out = "# Mimamori blocklist: " + std::to_string(n) + " Internet address(es) behind alerts of level " + min_level +
+                      " or higher (" + a.db + ")\n# One address per line; text after # is a comment.\n" + body;
+    if (a.out.empty() || a.out == "-") {
+        std::cout << out;
+        return 0;
+    }
+    return write_file(a.out, out) ? 0 : 1;
+}
+
 void common(CLI::App* c, report_args& a, bool single) {
     c->add_option("--db", a.db, "The store (SQLite file written by `scan --store` or `serve`)")->required();
     c->add_option("--rules", a.rules, "Rule files or folders whose texts (advice) fill alerts stored without them (repeatable)");
@@ -290,6 +362,22 @@ void add_report_command(CLI::App& app) {
     sum->add_flag("--link-incidents", sa->link_incidents, "Link incidents to incident-<id>.<lang>.html next to the summary");
     sum->callback([sa] {
         int rc = run_summary(*sa);
+        if (rc != 0) throw CLI::RuntimeError(rc);
+    });
+
+    auto ba = std::make_shared<report_args>();
+    auto min_level = std::make_shared<std::string>("medium");
+    auto* bl = cmd->add_subcommand("blocklist", "Internet addresses behind alerts, one per line, for the firewall to block");
+    bl->add_option("--db", ba->db, "The store (SQLite file written by `scan --store` or `serve`)")->required();
+    bl->add_option("--from", ba->from, "Start: YYYY-MM-DD (in --tz) or RFC 3339; default: all stored alerts");
+    bl->add_option("--to", ba->to, "End: YYYY-MM-DD (that whole day, in --tz) or RFC 3339");
+    bl->add_option("--tz", ba->tz, "Zone of --from/--to days")->capture_default_str();
+    bl->add_option("--min-level", *min_level, "Lowest alert level that puts an address on the list")
+        ->check(CLI::IsMember({"low", "medium", "high", "critical"}))
+        ->capture_default_str();
+    bl->add_option("-o,--output", ba->out, "Write to FILE instead of stdout");
+    bl->callback([ba, min_level] {
+        int rc = run_blocklist(*ba, *min_level);
         if (rc != 0) throw CLI::RuntimeError(rc);
     });
 
