@@ -374,11 +374,18 @@ public:
                                std::span<const checkpoint> cps) override {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
         if (m_in_group) return append_in_tx(batch, alerts, cps);  // the caller rolls back on error
+        return in_transaction([&] { return append_in_tx(batch, alerts, cps); });
+    }
+
+    // Run `fn` in one write transaction: committed when it succeeds; rolled back when it or the
+    // commit fails, and then the cached chain head (which may be ahead of what is stored) is
+    // forgotten. `fn` returns result<T> or status.
+    template <typename Fn>
+    auto in_transaction(Fn&& fn) -> decltype(fn()) {
         if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
-        auto r = append_in_tx(batch, alerts, cps);
+        auto r = fn();
         if (!r) {
             (void)exec("ROLLBACK");
-            // The cached chain head may be ahead of what is stored now.
             m_loaded_head = false;
             return r;
         }
@@ -392,25 +399,12 @@ public:
 
     result<std::vector<std::int64_t>> put_alerts(std::span<const late_alert_row> alerts) override {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
-        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
-        auto r = put_alerts_in_tx(alerts);
-        if (!r) {
-            (void)exec("ROLLBACK");
-            m_loaded_head = false;
-            return r;
-        }
-        if (auto st = exec("COMMIT"); !st) {
-            (void)exec("ROLLBACK");
-            m_loaded_head = false;
-            return st.err();
-        }
-        return r;
+        return in_transaction([&] { return put_alerts_in_tx(alerts); });
     }
 
     result<std::vector<std::int64_t>> put_incidents(std::span<const incident_row> incidents) override {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
-        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st.err();
-        auto r = [&]() -> result<std::vector<std::int64_t>> {
+        return in_transaction([&]() -> result<std::vector<std::int64_t>> {
             stmt ins, link;
             if (auto st = ins.prepare(m_db, "INSERT INTO incidents(first_ts, last_ts, status, score, title, json) VALUES(?,?,?,?,?,?)");
                 !st)
@@ -439,23 +433,13 @@ public:
                 ids.push_back(id);
             }
             return ids;
-        }();
-        if (!r) {
-            (void)exec("ROLLBACK");
-            return r;
-        }
-        if (auto st = exec("COMMIT"); !st) {
-            (void)exec("ROLLBACK");
-            return st.err();
-        }
-        return r;
+        });
     }
 
     status upsert_incidents(std::span<const live_incident> incidents, std::span<const std::string> removed) override {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
         if (incidents.empty() && removed.empty()) return {};
-        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
-        auto st = [&]() -> status {
+        return in_transaction([&]() -> status {
             stmt find, ins, upd, unlink, link, del;
             if (auto e = find.prepare(m_db, "SELECT id FROM incidents WHERE json_extract(json, '$.id') = ? ORDER BY id LIMIT 1"); !e)
                 return e;
@@ -513,12 +497,7 @@ public:
                 }
             }
             return {};
-        }();
-        if (!st) {
-            (void)exec("ROLLBACK");
-            return st;
-        }
-        return exec("COMMIT");
+        });
     }
 
     result<std::vector<checkpoint>> checkpoints() override {
@@ -546,12 +525,7 @@ public:
 
     status put_checkpoints(std::span<const checkpoint> cps) override {
         if (m_in_group) return write_checkpoints(cps);
-        if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
-        if (auto st = write_checkpoints(cps); !st) {
-            (void)exec("ROLLBACK");
-            return st;
-        }
-        return exec("COMMIT");
+        return in_transaction([&] { return write_checkpoints(cps); });
     }
 
     status put_state(std::string_view key, std::string_view value) override {
