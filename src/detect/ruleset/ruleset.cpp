@@ -120,8 +120,7 @@ struct bucket {
     std::vector<std::array<std::int32_t, 2>> slot;  // field id → (regex job, literal job), -1 = none
     std::array<std::int32_t, 2> keyword_job{-1, -1};
     std::vector<std::uint32_t> placements;
-    std::vector<std::vector<std::uint32_t>> triggers;  // pred → placements woken by it
-    // The same flattened for the hot path: pred p wakes trig[trig_off[p] .. trig_off[p + 1]).
+    // Rules to wake: pred p wakes the placements trig[trig_off[p] .. trig_off[p + 1]).
     std::vector<std::uint32_t> trig_off, trig;
     std::vector<std::uint32_t> always;                 // placements that may match with no bit set
 };
@@ -866,7 +865,7 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
             if (hs_alloc_scratch(j.db, &m->proto) != HS_SUCCESS) return error{"sigma.hyperscan", "cannot allocate Hyperscan scratch"};
             ++m->stats.databases;
         }
-        b.triggers.assign(b.preds.size(), {});
+        std::vector<std::vector<std::uint32_t>> triggers(b.preds.size());  // pred → placements woken by it
         // How many rules of the bucket use each predicate: popular ones (Image ends with
         // \powershell.exe) are poor triggers, so an and-node is woken through its rarest child.
         std::vector<std::uint32_t> popularity(b.preds.size(), 0);
@@ -885,19 +884,19 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
             } else {
                 std::sort(t->begin(), t->end());
                 t->erase(std::unique(t->begin(), t->end()), t->end());
-                for (auto p : *t) b.triggers[p].push_back(pl_index);
+                for (auto p : *t) triggers[p].push_back(pl_index);
             }
         }
         b.trig_off.assign(1, 0);
-        for (const auto& t : b.triggers) {
+        for (const auto& t : triggers) {
             b.trig.insert(b.trig.end(), t.begin(), t.end());
             b.trig_off.push_back(static_cast<std::uint32_t>(b.trig.size()));
         }
         for (const auto& bp : b.preds) m->stats.direct_predicates += bp.direct;
         if (std::getenv("MIMAMORI_SIGMA_DEBUG")) {
             std::size_t maxt = 0, maxp = 0;
-            for (std::size_t p = 0; p < b.triggers.size(); ++p)
-                if (b.triggers[p].size() > maxt) maxt = b.triggers[p].size(), maxp = p;
+            for (std::size_t p = 0; p < triggers.size(); ++p)
+                if (triggers[p].size() > maxt) maxt = triggers[p].size(), maxp = p;
             std::fprintf(stderr, "bucket placements=%zu always=%zu preds=%zu jobs=%zu max_trigger=%zu (%s)\n", b.placements.size(),
                          b.always.size(), b.preds.size(), b.jobs.size(), maxt, maxt ? b.preds[maxp].p->describe().c_str() : "");
             for (auto a : b.always) std::fprintf(stderr, "   always: %s\n", m->rules[m->placements[a].rule].doc->title.c_str());
@@ -923,14 +922,12 @@ std::unique_ptr<ruleset::scratch> ruleset::make_scratch() const {
 
 namespace {
 
+// What the Hyperscan callback needs: where hits go and what is being scanned.
 struct scan_ctx {
     ruleset::scratch::state* s;
-    const bucket* b;
     const pattern_job* lit = nullptr;  // set while scanning a literal database
-    unsigned long long value_len = 0;
-    std::string_view value;            // the value scanned (for prefilter confirmation)
+    std::string_view value;            // the value scanned (anchors, prefilter confirmation)
     std::uint32_t local = 0;           // the event scanned (index into its bucket's event list)
-    ruleset::scratch::counters* cnt = nullptr;
 };
 
 int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, void* ctx) {
@@ -939,7 +936,7 @@ int on_match(unsigned id, unsigned long long, unsigned long long to, unsigned, v
         const auto& g = c->lit->group;
         for (std::uint32_t k = g[id]; k < g[id + 1]; ++k) {
             const lit_info& li = c->lit->info[k];
-            if ((li.at_start && to != li.len) || (li.at_end && to != c->value_len)) continue;
+            if ((li.at_start && to != li.len) || (li.at_end && to != c->value.size())) continue;
             if (li.confirm && !sigma::glob_match(li.confirm->tokens, c->value, li.confirm->cased)) continue;
             c->s->hits.push_back({c->local, li.pred});
         }
@@ -1169,12 +1166,11 @@ void ruleset::match_range(const event_batch& batch, std::uint32_t first, std::ui
             }
         }
         s.hits.clear();
-        scan_ctx ctx{&s, &b, nullptr, 0, {}, 0, &sc.count};
+        scan_ctx ctx{&s, nullptr, {}, 0};
         for (std::size_t ji = 0; ji < b.jobs.size(); ++ji) {
             const auto& j = b.jobs[ji];
             ctx.lit = j.literal ? &j : nullptr;
             for (const auto& t : s.tasks[ji]) {
-                ctx.value_len = t.value.size();
                 ctx.value = t.value;
                 ctx.local = t.local;
                 ++sc.count.scans;
