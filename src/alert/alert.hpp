@@ -189,6 +189,9 @@ double level_weight(level l);
 
 std::vector<incident> build_incidents(const std::vector<alert>& alerts, const incident_options& opts = {});
 
+/// RFC 1918, loopback, link-local, CGNAT and IPv6 ULA / link-local addresses: our own network.
+bool internal_address(std::string_view ip);
+
 /// One alert's sentence (from the rule's summary template, or a generic one).
 std::string alert_sentence(const alert& a, bool japanese);
 

@@ -104,18 +104,6 @@ std::string fill_template(const std::string& tpl, const alert& a, bool ja) {
     return out;
 }
 
-// RFC 1918, loopback, link-local, CGNAT and IPv6 ULA / link-local addresses: our own network.
-bool internal_address(std::string_view ip) {
-    auto starts = [&](std::string_view p) { return ip.substr(0, p.size()) == p; };
-    if (starts("10.") || starts("192.168.") || starts("127.") || starts("169.254.")) return true;
-    if (starts("172.") || starts("100.")) {
-        int second = 0;
-        std::size_t i = ip.find('.') + 1;
-        for (; i < ip.size() && ip[i] >= '0' && ip[i] <= '9'; ++i) second = second * 10 + (ip[i] - '0');
-        return starts("172.") ? (second >= 16 && second <= 31) : (second >= 64 && second <= 127);
-    }
-    return starts("fc") || starts("fd") || starts("fe80:") || ip == "::1";
-}
 
 // Values that say nothing about who did it: they must not tie unrelated alerts together.
 bool linkable(std::string_view v) {
@@ -157,6 +145,18 @@ std::vector<std::string> link_keys(const alert& a) {
 }
 
 }  // namespace
+
+bool internal_address(std::string_view ip) {
+    auto starts = [&](std::string_view p) { return ip.substr(0, p.size()) == p; };
+    if (starts("10.") || starts("192.168.") || starts("127.") || starts("169.254.")) return true;
+    if (starts("172.") || starts("100.")) {
+        int second = 0;
+        std::size_t i = ip.find('.') + 1;
+        for (; i < ip.size() && ip[i] >= '0' && ip[i] <= '9'; ++i) second = second * 10 + (ip[i] - '0');
+        return starts("172.") ? (second >= 16 && second <= 31) : (second >= 64 && second <= 127);
+    }
+    return starts("fc") || starts("fd") || starts("fe80:") || ip == "::1";
+}
 
 std::string alert_sentence(const alert& a, bool ja) {
     const std::string& tpl = ja ? a.rule.summary_ja : a.rule.summary_en;

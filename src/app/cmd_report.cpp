@@ -251,19 +251,15 @@ int run_all(const report_args& a) {
     return 0;
 }
 
-// Private, loopback, link-local and unique-local addresses: never on a blocklist for the
-// Internet edge (a company PC in an alert is a victim to clean, not a source to block).
-bool internal_ip(const std::string& ip) {
-    if (ip.find(':') != std::string::npos) {
-        std::string l;
-        for (char c : ip) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        return l == "::1" || l.rfind("fe8", 0) == 0 || l.rfind("fe9", 0) == 0 || l.rfind("fea", 0) == 0 ||
-               l.rfind("feb", 0) == 0 || l.rfind("fc", 0) == 0 || l.rfind("fd", 0) == 0;
-    }
+// Internet addresses only: an internal one (alert::internal_address) in an alert is a victim to
+// clean, not a source to block; a value that is not an address is left out too.
+bool blockable(const std::string& ip) {
+    std::string l;
+    for (char c : ip) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (l.empty() || alert::internal_address(l)) return false;
+    if (l.find(':') != std::string::npos) return true;
     unsigned a = 0, b = 0;
-    if (std::sscanf(ip.c_str(), "%u.%u.", &a, &b) != 2) return true;  // not an address: leave it out
-    return a == 10 || a == 127 || (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) || (a == 169 && b == 254) ||
-           (a == 100 && b >= 64 && b <= 127) || a == 0;
+    return std::sscanf(l.c_str(), "%u.%u.", &a, &b) == 2 && a != 0;
 }
 
 // `report blocklist`: the Internet addresses behind alerts of at least --min-level, one per
@@ -305,7 +301,7 @@ int run_blocklist(const report_args& a, const std::string& min_level) {
     std::size_t n = 0;
     for (const auto& r : q.value().rows) {
         const std::string ip = text(r.values[0]);
-        if (ip.empty() || internal_ip(ip)) continue;
+        if (!blockable(ip)) continue;
         ++n;
         body += ip + "  # " + std::to_string(num(r.values[1])) + " alert(s) " + format_rfc3339(num(r.values[2])).substr(0, 10) +
                 ".." + format_rfc3339(num(r.values[3])).substr(0, 10) + ": " + text(r.values[4]) + "\n";
