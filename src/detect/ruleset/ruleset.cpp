@@ -1154,15 +1154,10 @@ void ruleset::match_range(const event_batch& batch, std::uint32_t first, std::ui
             if (v.kw_end > v.kw_begin) {
                 std::string_view kw(s.kw_text.data() + v.kw_begin, v.kw_end - v.kw_begin);
                 if (b.keyword_job[1] >= 0) s.tasks[static_cast<std::size_t>(b.keyword_job[1])].push_back({li, kw});
-                if (b.keyword_job[0] >= 0) {
-                    // Regex keyword patterns see each text alone (a regex could span a NUL).
-                    std::size_t pos = 0;
-                    while (pos < kw.size()) {
-                        std::size_t nul = kw.find('\0', pos);
-                        if (nul > pos) s.tasks[static_cast<std::size_t>(b.keyword_job[0])].push_back({li, kw.substr(pos, nul - pos)});
-                        pos = nul + 1;
-                    }
-                }
+                if (b.keyword_job[0] >= 0)  // regex keyword patterns see each text alone
+                    sigma::for_each_keyword_text(batch, e, [&](std::string_view t) {
+                        if (!t.empty()) s.tasks[static_cast<std::size_t>(b.keyword_job[0])].push_back({li, t});
+                    });
             }
         }
         s.hits.clear();
