@@ -273,22 +273,7 @@ story_meta story_a(world& w) {
     w.process(v.pc, z, user, "C:\\Program Files\\7-Zip\\7z.exe",
               "\"C:\\Program Files\\7-Zip\\7z.exe\" a -mx1 -pKaede2025! C:\\Users\\Public\\Documents\\k.7z Z:\\* Y:\\*",
               "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\" ", r, s_zip);
-    {
-        win_event e;
-        e.channel = "Microsoft-Windows-Sysmon/Operational";
-        e.provider = "Microsoft-Windows-Sysmon";
-        e.id = 11;
-        e.task = "File created (rule: FileCreate)";
-        e.data = {{"RuleName", "-"},
-                  {"UtcTime", iso_utc(z + 4 * k_us, 3).substr(0, 23).replace(10, 1, " ")},
-                  {"ProcessGuid", w.guid(r)},
-                  {"ProcessId", std::to_string(w.next_pid(v.pc))},
-                  {"Image", "C:\\Program Files\\7-Zip\\7z.exe"},
-                  {"TargetFilename", "C:\\Users\\Public\\Documents\\k.7z"},
-                  {"CreationUtcTime", iso_utc(z + 4 * k_us, 3).substr(0, 23).replace(10, 1, " ")},
-                  {"User", user}};
-        w.win(v.pc, z + 4 * k_us, e, s_zip);
-    }
+    w.file_create(v.pc, z + 4 * k_us, user, "C:\\Program Files\\7-Zip\\7z.exe", "C:\\Users\\Public\\Documents\\k.7z", r, s_zip);
     w.logoff("FS01", z + r.range(5, 10) * k_min_us, v.account, v.sid, 3, flid, s_collect);
 
     // exit: rclone to a file-sharing site.
@@ -409,22 +394,7 @@ story_meta story_b(world& w) {
         w.fgt_traffic(o + 14 * k_us, fs, s_exec);
     }
     const std::string payload = "C:\\Users\\" + v.account + "\\AppData\\Roaming\\Microsoft\\Windows\\svchost32.exe";
-    {
-        win_event e;
-        e.channel = "Microsoft-Windows-Sysmon/Operational";
-        e.provider = "Microsoft-Windows-Sysmon";
-        e.id = 11;
-        e.task = "File created (rule: FileCreate)";
-        e.data = {{"RuleName", "-"},
-                  {"UtcTime", iso_utc(o + 15 * k_us, 3).substr(0, 23).replace(10, 1, " ")},
-                  {"ProcessGuid", w.guid(r)},
-                  {"ProcessId", std::to_string(w.next_pid(v.pc))},
-                  {"Image", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"},
-                  {"TargetFilename", payload},
-                  {"CreationUtcTime", iso_utc(o + 15 * k_us, 3).substr(0, 23).replace(10, 1, " ")},
-                  {"User", user}};
-        w.win(v.pc, o + 15 * k_us, e, s_exec);
-    }
+    w.file_create(v.pc, o + 15 * k_us, user, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", payload, r, s_exec);
     w.process(v.pc, o + 17 * k_us, user, payload, "\"" + payload + "\" /s", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
               "powershell.exe -NoP -W Hidden -Exec Bypass -Enc " + enc, r, s_exec,
               "SHA256=9F2B7C61D0A4E3B58C7D6E5F4A3B2C1D0E9F8A7B6C5D4E3F2A1B0C9D8E7F6A5B");
@@ -437,7 +407,7 @@ story_meta story_b(world& w) {
         e.task = "Registry value set (rule: RegistryEvent)";
         e.data = {{"RuleName", "T1060,RunKey"},
                   {"EventType", "SetValue"},
-                  {"UtcTime", iso_utc(o + 19 * k_us, 3).substr(0, 23).replace(10, 1, " ")},
+                  {"UtcTime", sysmon_time(o + 19 * k_us)},
                   {"ProcessGuid", w.guid(r)},
                   {"ProcessId", std::to_string(w.next_pid(v.pc))},
                   {"Image", payload},

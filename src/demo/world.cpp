@@ -515,14 +515,24 @@ void world::share_file(usec ts, const std::string& user, const std::string& sid,
     win("FS01", ts, e, step);
 }
 
-void world::process(const std::string& host, usec ts, const std::string& user, const std::string& image,
-                    const std::string& command_line, const std::string& parent_image, const std::string& parent_cmd,
-                    rng& r, int step, const std::string& hashes) {
+std::string sysmon_time(usec t) { return iso_utc(t, 3).substr(0, 23).replace(10, 1, " "); }
+
+win_event world::sysmon_event(int id, std::string task, const std::string& host, usec ts, rng& r) {
     win_event e;
     e.channel = "Microsoft-Windows-Sysmon/Operational";
     e.provider = "Microsoft-Windows-Sysmon";
-    e.id = 1;
-    e.task = "Process Create (rule: ProcessCreate)";
+    e.id = id;
+    e.task = std::move(task);
+    e.data = {{"RuleName", "-"},
+              {"UtcTime", sysmon_time(ts)},
+              {"ProcessGuid", guid(r)},
+              {"ProcessId", std::to_string(next_pid(host))}};
+    return e;
+}
+
+void world::process(const std::string& host, usec ts, const std::string& user, const std::string& image,
+                    const std::string& command_line, const std::string& parent_image, const std::string& parent_cmd,
+                    rng& r, int step, const std::string& hashes) {
     std::string exe = image.substr(image.rfind('\\') + 1);
     std::string h = hashes;
     if (h.empty()) {
@@ -534,10 +544,8 @@ void world::process(const std::string& host, usec ts, const std::string& user, c
         h = buf;
     }
     const bool system = user.rfind("NT AUTHORITY", 0) == 0;
-    e.data = {{"RuleName", "-"},
-              {"UtcTime", iso_utc(ts, 3).substr(0, 23).replace(10, 1, " ")},
-              {"ProcessGuid", guid(r)},
-              {"ProcessId", std::to_string(next_pid(host))},
+    win_event e = sysmon_event(1, "Process Create (rule: ProcessCreate)", host, ts, r);
+    e.data.insert(e.data.end(), {
               {"Image", image},
               {"FileVersion", "-"},
               {"Description", "-"},
@@ -556,22 +564,15 @@ void world::process(const std::string& host, usec ts, const std::string& user, c
               {"ParentProcessId", std::to_string(next_pid(host))},
               {"ParentImage", parent_image},
               {"ParentCommandLine", parent_cmd},
-              {"ParentUser", user}};
+              {"ParentUser", user}});
     win(host, ts, e, step);
 }
 
 void world::net_connect(const std::string& host, const std::string& host_ip, usec ts, const std::string& user,
                         const std::string& image, const std::string& dst_ip, int dst_port,
                         const std::string& dst_host, rng& r, int step) {
-    win_event e;
-    e.channel = "Microsoft-Windows-Sysmon/Operational";
-    e.provider = "Microsoft-Windows-Sysmon";
-    e.id = 3;
-    e.task = "Network connection detected (rule: NetworkConnect)";
-    e.data = {{"RuleName", "-"},
-              {"UtcTime", iso_utc(ts, 3).substr(0, 23).replace(10, 1, " ")},
-              {"ProcessGuid", guid(r)},
-              {"ProcessId", std::to_string(next_pid(host))},
+    win_event e = sysmon_event(3, "Network connection detected (rule: NetworkConnect)", host, ts, r);
+    e.data.insert(e.data.end(), {
               {"Image", image},
               {"User", user},
               {"Protocol", "tcp"},
@@ -585,26 +586,26 @@ void world::net_connect(const std::string& host, const std::string& host_ip, use
               {"DestinationIp", dst_ip},
               {"DestinationHostname", dst_host.empty() ? "-" : dst_host},
               {"DestinationPort", std::to_string(dst_port)},
-              {"DestinationPortName", dst_port == 443 ? "https" : dst_port == 25 ? "smtp" : "-"}};
+              {"DestinationPortName", dst_port == 443 ? "https" : dst_port == 25 ? "smtp" : "-"}});
     win(host, ts, e, step);
 }
 
 void world::dns_query(const std::string& host, usec ts, const std::string& user, const std::string& image,
                       const std::string& name, const std::string& answer, rng& r, int step) {
-    win_event e;
-    e.channel = "Microsoft-Windows-Sysmon/Operational";
-    e.provider = "Microsoft-Windows-Sysmon";
-    e.id = 22;
-    e.task = "Dns query (rule: DnsQuery)";
-    e.data = {{"RuleName", "-"},
-              {"UtcTime", iso_utc(ts, 3).substr(0, 23).replace(10, 1, " ")},
-              {"ProcessGuid", guid(r)},
-              {"ProcessId", std::to_string(next_pid(host))},
+    win_event e = sysmon_event(22, "Dns query (rule: DnsQuery)", host, ts, r);
+    e.data.insert(e.data.end(), {
               {"QueryName", name},
               {"QueryStatus", "0"},
               {"QueryResults", "::ffff:" + answer + ";"},
               {"Image", image},
-              {"User", user}};
+              {"User", user}});
+    win(host, ts, e, step);
+}
+
+void world::file_create(const std::string& host, usec ts, const std::string& user, const std::string& image,
+                        const std::string& target, rng& r, int step) {
+    win_event e = sysmon_event(11, "File created (rule: FileCreate)", host, ts, r);
+    e.data.insert(e.data.end(), {{"Image", image}, {"TargetFilename", target}, {"CreationUtcTime", sysmon_time(ts)}, {"User", user}});
     win(host, ts, e, step);
 }
 

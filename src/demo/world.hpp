@@ -225,6 +225,12 @@ public:
     /// Sysmon 22 on `host`.
     void dns_query(const std::string& host, usec ts, const std::string& user, const std::string& image,
                    const std::string& name, const std::string& answer, rng& r, int step = -1);
+    /// Sysmon 11 on `host`: `image` created `target`.
+    void file_create(const std::string& host, usec ts, const std::string& user, const std::string& image,
+                     const std::string& target, rng& r, int step = -1);
+    /// A Sysmon event with the fields every one of them starts with (RuleName, UtcTime,
+    /// ProcessGuid, ProcessId); the caller appends the rest.
+    win_event sysmon_event(int id, std::string task, const std::string& host, usec ts, rng& r);
 
     /// Postfix, inbound from the internet to local users (logs/mail01/mail.log). Returns the
     /// queue id. Internal recipients get LMTP delivery lines. With `attachment` (a file name), the
@@ -255,6 +261,7 @@ private:
 /// Local wall-clock text of a UTC time in Tokyo.
 std::string iso_local(usec t, int frac_digits);  ///< "2025-04-14T09:01:02.123456+09:00"
 std::string iso_utc(usec t, int frac_digits);    ///< "2025-04-14T00:01:02.123Z"
+std::string sysmon_time(usec t);                 ///< "2025-04-14 00:01:02.123" (Sysmon's UtcTime)
 std::string clf_local(usec t);                   ///< "14/Apr/2025:09:01:02 +0900"
 
 /// Append s as a JSON string (quotes included).
