@@ -577,21 +577,10 @@ void internet_noise(world& w, int day) {
                           static_cast<int>(r.range(40, 250)), static_cast<int>(r.range(1, 65535)), w.ephemeral_port(r), port);
             w.syslog(kern, t, "web01", "kernel", buf, bg_ports);
         } else {
-            fgt_session fs;
-            fs.subtype = "local";
-            fs.srcip = ip;
-            fs.srcport = w.ephemeral_port(r);
-            fs.srcintf = "wan1";
-            fs.srcintfrole = "wan";
-            fs.dstip = w.public_ip;
-            fs.dstport = port;
-            fs.dstintf = "root";
-            fs.dstintfrole = "undefined";
-            fs.action = "deny";
-            fs.policyid = 0;
-            fs.service = port == 23 ? "TELNET" : port == 3389 ? "RDP" : port == 445 ? "SMB" : "tcp/" + std::to_string(port);
-            fs.duration = 0;
-            fs.snat = false;
+            fgt_session fs = w.local_in_deny(ip, port, r);
+            if (port == 23) fs.service = "TELNET";
+            else if (port == 3389) fs.service = "RDP";
+            else if (port == 445) fs.service = "SMB";
             w.fgt_traffic(t, fs, bg_ports);
         }
     }

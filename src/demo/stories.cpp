@@ -92,21 +92,7 @@ story_meta story_a(world& w) {
     for (int i = 0; i < 36; ++i) {
         int port = k_ports[static_cast<std::size_t>(i) % std::size(k_ports)];
         if (i % 2 == 0) {
-            fgt_session fs;
-            fs.subtype = "local";
-            fs.srcip = atk;
-            fs.srcport = w.ephemeral_port(r);
-            fs.srcintf = "wan1";
-            fs.srcintfrole = "wan";
-            fs.dstip = w.public_ip;
-            fs.dstport = port;
-            fs.dstintf = "root";
-            fs.dstintfrole = "undefined";
-            fs.action = "deny";
-            fs.policyid = 0;
-            fs.service = "tcp/" + std::to_string(port);
-            fs.duration = 0;
-            fs.snat = false;
+            fgt_session fs = w.local_in_deny(atk, port, r);
             if (port == 10443 || port == 443) continue;  // the SSL-VPN portal answers
             w.fgt_traffic(t, fs, s_scan);
         } else if (port != 22 && port != 80 && port != 443) {

@@ -515,6 +515,25 @@ void world::share_file(usec ts, const std::string& user, const std::string& sid,
     win("FS01", ts, e, step);
 }
 
+fgt_session world::local_in_deny(const std::string& src, int port, rng& r) {
+    fgt_session fs;
+    fs.subtype = "local";
+    fs.srcip = src;
+    fs.srcport = ephemeral_port(r);
+    fs.srcintf = "wan1";
+    fs.srcintfrole = "wan";
+    fs.dstip = public_ip;
+    fs.dstport = port;
+    fs.dstintf = "root";
+    fs.dstintfrole = "undefined";
+    fs.action = "deny";
+    fs.policyid = 0;
+    fs.service = "tcp/" + std::to_string(port);
+    fs.duration = 0;
+    fs.snat = false;
+    return fs;
+}
+
 std::string sysmon_time(usec t) { return iso_utc(t, 3).substr(0, 23).replace(10, 1, " "); }
 
 win_event world::sysmon_event(int id, std::string task, const std::string& host, usec ts, rng& r) {

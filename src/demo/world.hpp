@@ -162,6 +162,9 @@ public:
     // Emitters ---------------------------------------------------------------------------------
     /// logs/fortigate/traffic.log
     void fgt_traffic(usec ts, const fgt_session& s, int step = -1);
+    /// A connection from the Internet to the firewall's own address that its local-in policy
+    /// denies (service "tcp/PORT"; callers may name it).
+    fgt_session local_in_deny(const std::string& src, int port, rng& r);
     /// logs/fortigate/event.log: VPN and system events. `fields` is everything after
     /// `vd="root"` (key=value pairs, already quoted as FortiOS does).
     void fgt_event(usec ts, const std::string& logid, const std::string& subtype, const std::string& level,
