@@ -34,7 +34,9 @@ void family(std::string& out, const char* name, const char* type, const char* he
     out += '\n';
 }
 
-void sample(std::string& out, const char* name, std::uint64_t v) {
+// A family with its one unlabelled sample.
+void metric(std::string& out, const char* name, const char* type, const char* help, std::uint64_t v) {
+    family(out, name, type, help);
     out += name;
     out += ' ';
     out += std::to_string(v);
@@ -74,34 +76,20 @@ std::string metrics::prometheus() const {
             out += '\n';
         }
     }
-    family(out, "mimamori_queue_depth", "gauge", "Messages waiting to be parsed.");
-    sample(out, "mimamori_queue_depth", raw_queue_depth ? raw_queue_depth() : 0);
-    family(out, "mimamori_queue_capacity", "gauge", "Bound of the message queue.");
-    sample(out, "mimamori_queue_capacity", raw_queue_capacity ? raw_queue_capacity() : 0);
-    family(out, "mimamori_batch_queue_depth", "gauge", "Parsed batches waiting to be stored.");
-    sample(out, "mimamori_batch_queue_depth", batch_queue_depth ? batch_queue_depth() : 0);
-    family(out, "mimamori_events_stored_total", "counter", "Events committed to the store since start.");
-    sample(out, "mimamori_events_stored_total", events_stored);
-    family(out, "mimamori_batches_stored_total", "counter", "Batches (transactions) committed since start.");
-    sample(out, "mimamori_batches_stored_total", batches_stored);
-    family(out, "mimamori_store_errors_total", "counter", "Failed store transactions (retried).");
-    sample(out, "mimamori_store_errors_total", store_errors);
-    family(out, "mimamori_alerts_total", "counter", "Alerts raised since start.");
-    sample(out, "mimamori_alerts_total", alerts);
-    family(out, "mimamori_alerts_stored", "gauge", "Alerts in the store.");
-    sample(out, "mimamori_alerts_stored", alerts_total);
-    family(out, "mimamori_incidents_stored", "gauge", "Incidents in the store.");
-    sample(out, "mimamori_incidents_stored", incidents_total);
-    family(out, "mimamori_detect_errors_total", "counter", "Batches the detection stage failed on.");
-    sample(out, "mimamori_detect_errors_total", detect_errors);
-    family(out, "mimamori_reloads_total", "counter", "Rule and intel reloads (SIGHUP).");
-    sample(out, "mimamori_reloads_total", reloads);
-    family(out, "mimamori_retention_deleted_events_total", "counter", "Events removed by retention.");
-    sample(out, "mimamori_retention_deleted_events_total", retention_deleted);
-    family(out, "mimamori_http_requests_total", "counter", "HTTP API requests.");
-    sample(out, "mimamori_http_requests_total", http_requests);
-    family(out, "mimamori_http_unauthorized_total", "counter", "HTTP API requests refused for a missing or wrong token.");
-    sample(out, "mimamori_http_unauthorized_total", http_unauthorized);
+    metric(out, "mimamori_queue_depth", "gauge", "Messages waiting to be parsed.", raw_queue_depth ? raw_queue_depth() : 0);
+    metric(out, "mimamori_queue_capacity", "gauge", "Bound of the message queue.", raw_queue_capacity ? raw_queue_capacity() : 0);
+    metric(out, "mimamori_batch_queue_depth", "gauge", "Parsed batches waiting to be stored.", batch_queue_depth ? batch_queue_depth() : 0);
+    metric(out, "mimamori_events_stored_total", "counter", "Events committed to the store since start.", events_stored);
+    metric(out, "mimamori_batches_stored_total", "counter", "Batches (transactions) committed since start.", batches_stored);
+    metric(out, "mimamori_store_errors_total", "counter", "Failed store transactions (retried).", store_errors);
+    metric(out, "mimamori_alerts_total", "counter", "Alerts raised since start.", alerts);
+    metric(out, "mimamori_alerts_stored", "gauge", "Alerts in the store.", alerts_total);
+    metric(out, "mimamori_incidents_stored", "gauge", "Incidents in the store.", incidents_total);
+    metric(out, "mimamori_detect_errors_total", "counter", "Batches the detection stage failed on.", detect_errors);
+    metric(out, "mimamori_reloads_total", "counter", "Rule and intel reloads (SIGHUP).", reloads);
+    metric(out, "mimamori_retention_deleted_events_total", "counter", "Events removed by retention.", retention_deleted);
+    metric(out, "mimamori_http_requests_total", "counter", "HTTP API requests.", http_requests);
+    metric(out, "mimamori_http_unauthorized_total", "counter", "HTTP API requests refused for a missing or wrong token.", http_unauthorized);
     if (extra_prometheus) out += extra_prometheus();
     return out;
 }
