@@ -21,6 +21,13 @@ for t in "$build"/fuzz/fuzz_*; do
     pass=$((pass + 1))
   else
     echo "fuzz $name: FAILED"; tail -40 "$work/log"
+    # The input that failed, so it can be replayed from the CI log alone:
+    #   base64 -d > in && $build/fuzz/$name in
+    for a in "$work"/crash-* "$work"/timeout-* "$work"/oom-* "$work"/leak-*; do
+      [ -f "$a" ] || continue
+      echo "failing input $(basename "$a") ($(stat -c %s "$a") bytes, base64, first 8 KiB):"
+      head -c 8192 "$a" | base64 -w 120
+    done
     fail=$((fail + 1))
   fi
   rm -rf "$work"
