@@ -35,6 +35,60 @@ TEST(SigmaString, WildcardsStarAndQuestion) {
     EXPECT_FALSE(rule_matches(d, {{"Image", "C:\\x\\prog.exe"}}));
 }
 
+// glob_match (segment search without windash, memoised search with it) against a plain
+// backtracking matcher, on every pattern and value over a small alphabet where * and ? collide
+// with repeated letters, case and dashes.
+bool naive_match(const glob& g, std::size_t ti, std::string_view v, bool cased) {
+    if (ti == g.size()) return v.empty();
+    const auto& t = g[ti];
+    switch (t.k) {
+        case glob_token::kind::literal: {
+            if (v.size() < t.text.size()) return false;
+            for (std::size_t i = 0; i < t.text.size(); ++i) {
+                char a = t.text[i], b = v[i];
+                if (!cased) {
+                    a = static_cast<char>(std::tolower(static_cast<unsigned char>(a)));
+                    b = static_cast<char>(std::tolower(static_cast<unsigned char>(b)));
+                }
+                if (a != b) return false;
+            }
+            return naive_match(g, ti + 1, v.substr(t.text.size()), cased);
+        }
+        case glob_token::kind::any_char: return !v.empty() && naive_match(g, ti + 1, v.substr(1), cased);
+        case glob_token::kind::any_string:
+            for (std::size_t k = 0; k <= v.size(); ++k)
+                if (naive_match(g, ti + 1, v.substr(k), cased)) return true;
+            return false;
+        case glob_token::kind::dash:
+            for (std::string_view d : {"-", "/", "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95"})
+                if (v.substr(0, d.size()) == d && naive_match(g, ti + 1, v.substr(d.size()), cased)) return true;
+            return false;
+    }
+    return false;
+}
+
+TEST(SigmaString, GlobMatchAgreesWithBacktrackingOnAllSmallCases) {
+    std::uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+    const char* pat_alpha = "aAb*?-";
+    const char* val_alpha = "aAbB-/";
+    std::size_t checked = 0, matched = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string pat, val;
+        for (std::size_t n = next() % 7; n > 0; --n) pat.push_back(pat_alpha[next() % 6]);
+        for (std::size_t n = next() % 9; n > 0; --n) val.push_back(val_alpha[next() % 6]);
+        auto g = parse_wildcards(pat);
+        if (round % 3 == 0) apply_windash(g);
+        for (bool cased : {false, true}) {
+            bool want = naive_match(g, 0, val, cased);
+            ASSERT_EQ(glob_match(g, val, cased), want) << "pattern '" << pat << "' value '" << val << "' cased " << cased;
+            ++checked;
+            matched += want;
+        }
+    }
+    EXPECT_GT(matched, checked / 20);  // the cases are not all misses
+}
+
 TEST(SigmaString, EscapingFollowsTheSpecification) {
     auto lit = [](std::string_view v) { return glob_to_text(parse_wildcards(v)); };
     auto g = parse_wildcards("a\\*b");  // \* is a plain star

@@ -159,12 +159,92 @@ void apply_windash(glob& g) {
     normalize(g);
 }
 
+namespace {
+
+// The bytes tokens [t0, t1) (literals and `?`, no `*`, no dash) cover.
+std::size_t seg_len(const glob& g, std::size_t t0, std::size_t t1) {
+    std::size_t n = 0;
+    for (std::size_t t = t0; t < t1; ++t) n += g[t].k == tk::literal ? g[t].text.size() : 1;
+    return n;
+}
+
+// Tokens [t0, t1) match value at pos (the caller checked that they fit).
+bool seg_at(const glob& g, std::size_t t0, std::size_t t1, std::string_view v, std::size_t pos, bool cased) {
+    for (std::size_t t = t0; t < t1; ++t) {
+        if (g[t].k == tk::any_char) {
+            ++pos;
+            continue;
+        }
+        const auto& text = g[t].text;
+        if (!bytes_equal(text, v.substr(pos, text.size()), cased)) return false;
+        pos += text.size();
+    }
+    return true;
+}
+
+// Leftmost position in [from, last] where tokens [t0, t1) match, or npos.
+std::size_t seg_find(const glob& g, std::size_t t0, std::size_t t1, std::string_view v, std::size_t from,
+                     std::size_t last, bool cased) {
+    if (g[t0].k == tk::literal) {  // skip quickly to where the first byte fits
+        const unsigned char c0 = static_cast<unsigned char>(g[t0].text[0]);
+        const unsigned char f0 = cased ? c0 : fold(c0);
+        for (std::size_t p = from; p <= last; ++p) {
+            const unsigned char c = static_cast<unsigned char>(v[p]);
+            if ((cased ? c : fold(c)) == f0 && seg_at(g, t0, t1, v, p, cased)) return p;
+        }
+        return std::string_view::npos;
+    }
+    for (std::size_t p = from; p <= last; ++p)
+        if (seg_at(g, t0, t1, v, p, cased)) return p;
+    return std::string_view::npos;
+}
+
+// Globs without windash: the segments between `*`s, the first anchored at the start, the last at
+// the end, each middle one at its leftmost place after the previous (leftmost is never worse),
+// so no backtracking and no memory.
+bool star_match(const glob& g, std::string_view v, bool cased) {
+    const std::size_t n = g.size();
+    std::size_t first_star = 0;
+    while (first_star < n && g[first_star].k != tk::any_string) ++first_star;
+    const std::size_t head = seg_len(g, 0, first_star);
+    if (first_star == n) return head == v.size() && seg_at(g, 0, n, v, 0, cased);
+    std::size_t last_star = n - 1;
+    while (g[last_star].k != tk::any_string) --last_star;
+    const std::size_t tail = seg_len(g, last_star + 1, n);
+    if (head + tail > v.size() || !seg_at(g, 0, first_star, v, 0, cased) ||
+        !seg_at(g, last_star + 1, n, v, v.size() - tail, cased))
+        return false;
+    std::size_t pos = head;
+    const std::size_t end = v.size() - tail;
+    for (std::size_t t = first_star + 1; t < last_star;) {
+        std::size_t te = t;
+        while (te < last_star && g[te].k != tk::any_string) ++te;
+        if (te > t) {
+            const std::size_t len = seg_len(g, t, te);
+            if (pos + len > end) return false;
+            std::size_t at = seg_find(g, t, te, v, pos, end - len, cased);
+            if (at == std::string_view::npos) return false;
+            pos = at + len;
+        }
+        t = te + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
 bool glob_match(const glob& g, std::string_view value, bool cased) {
     // Fast paths for the shapes nearly every rule uses.
     if (g.size() == 1 && g[0].k == tk::literal) return bytes_equal(g[0].text, value, cased);
-    matcher m{g, value, cased, {}};
+    bool dash = false;
+    for (const auto& t : g) dash = dash || t.k == tk::dash;
+    if (!dash) return star_match(g, value, cased);
+    thread_local std::vector<std::uint8_t> memo;  // windash: a dash is 1 or 3 bytes, so memoised search
+    matcher m{g, value, cased, std::move(memo)};
     m.memo.assign((g.size() + 1) * (value.size() + 1), 0);
-    return m.run(0, 0);
+    bool r = m.run(0, 0);
+    memo = std::move(m.memo);
+    return r;
 }
 
 bool glob_matches_empty(const glob& g) {
