@@ -2,6 +2,7 @@
 // Test harness for the daemon: starts the real `mimamori serve` binary on loopback with port 0
 // listeners (the daemon reports the ports it bound in its ready file), sends syslog over
 // UDP/TCP/TLS, posts NDJSON, and queries the search API. Waits are polls with deadlines.
+#include <cstdlib>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
@@ -96,7 +97,9 @@ public:
     void start() {
         std::error_code ec;
         fs::remove(m_dir / "ready.json", ec);
-        std::string bin = MIMAMORI_BINARY;
+        // MIMAMORI_SERVE_BINARY: another build's daemon (A/B benchmarks).
+        const char* other = std::getenv("MIMAMORI_SERVE_BINARY");
+        std::string bin = other && *other ? other : MIMAMORI_BINARY;
         std::string cfg = m_dir / "mimamori.yaml";
         std::string ready = m_dir / "ready.json";
         std::string log = m_dir / "serve.log";

@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <random>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "store/schema.hpp"
@@ -67,9 +71,8 @@ CREATE VIEW IF NOT EXISTS event_text(id, text) AS
   SELECT id, CASE WHEN msg_len IS NULL THEN raw
                   ELSE CAST(substr(CAST(raw AS BLOB), msg_off + 1, msg_len) AS TEXT) END
   FROM event_docs;
-CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
-  text, content='event_text', content_rowid='id', tokenize='unicode61 remove_diacritics 0',
-  columnsize=0);
+-- The full-text index (events_fts) lives in its own file, written by its own thread: see
+-- fts_index below. Stores made before that keep theirs in this file (k_fts_in_main).
 -- Few indexes on purpose: each costs about a microsecond per stored event (docs/decisions/0003).
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 -- (field, ts): "this user's / address's newest events" reads the index in order and stops.
@@ -213,6 +216,244 @@ private:
     EVP_MD_CTX* m_ctx;
 };
 
+status exec_on(sqlite3* db, const char* sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+        error e{"store.sqlite", msg ? msg : sqlite3_errmsg(db)};
+        sqlite3_free(msg);
+        return e;
+    }
+    return {};
+}
+
+// The full-text index in a file of its own (`<store>.fts`), written on its own connection —
+// and in the daemon by its own thread — so that indexing, about a third of the CPU of storing
+// an event, runs beside the writer of the events instead of inside its transactions (one
+// connection writes one file at a time; ATTACH would put both under one writer).
+//
+// It is derived data. `fts_state.through` is the highest event id whose text is indexed: every
+// event of the main file up to it is in the index. `step` indexes what the main file holds
+// beyond it, reading `event_text`, in one transaction of the index file that also moves
+// `through`: after a crash it resumes from there, and an index that does not belong to the main
+// file (another `uid`) or is ahead of it (the main file lost transactions to a power cut, or
+// was replaced) is emptied and rebuilt. Searches call `catch_up` first, so they find every
+// event stored when they started. The table is contentless: queries only need rowids, and the
+// stored text is in the main file (retention deletes with it, see delete_through).
+class fts_index {
+public:
+    fts_index() = default;
+    ~fts_index() { close(); }
+    fts_index(const fts_index&) = delete;
+    fts_index& operator=(const fts_index&) = delete;
+
+    static std::string path_for(const std::string& main_path) { return main_path + ".fts"; }
+
+    status open(const std::string& main_path, std::string uid) {
+        m_uid = std::move(uid);
+        if (sqlite3_open_v2(path_for(main_path).c_str(), &m_fts, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            nullptr) != SQLITE_OK)
+            return error{"store.open", "cannot open the full-text index " + path_for(main_path) + ": " +
+                                           (m_fts ? sqlite3_errmsg(m_fts) : "out of memory")};
+        sqlite3_busy_timeout(m_fts, 30000);
+        if (sqlite3_open_v2(main_path.c_str(), &m_main, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+            return sql_error(m_main, "open store for indexing");
+        sqlite3_busy_timeout(m_main, 30000);
+        if (auto st = exec_on(m_main, "PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;"); !st) return st;
+        if (auto st = exec_on(m_fts, "PRAGMA page_size=16384; PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; "
+                                     "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192;");
+            !st)
+            return st;
+        if (auto st = exec_on(m_fts, "BEGIN IMMEDIATE; "
+                                     "CREATE TABLE IF NOT EXISTS fts_state(key TEXT PRIMARY KEY, value) WITHOUT ROWID; "
+                                     "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5("
+                                     "  text, content='', tokenize='unicode61 remove_diacritics 0', columnsize=0); "
+                                     "COMMIT;");
+            !st) {
+            (void)exec_on(m_fts, "ROLLBACK");
+            return st;
+        }
+        if (auto st = m_ins.prepare(m_fts, "INSERT INTO events_fts(rowid, text) VALUES(?,?)"); !st) return st;
+        if (auto st = m_del.prepare(m_fts, "INSERT INTO events_fts(events_fts, rowid, text) VALUES('delete',?,?)"); !st) return st;
+        if (auto st = m_get.prepare(m_fts, "SELECT value FROM fts_state WHERE key=?"); !st) return st;
+        if (auto st = m_put.prepare(m_fts, "INSERT INTO fts_state(key, value) VALUES(?,?) "
+                                           "ON CONFLICT(key) DO UPDATE SET value=excluded.value");
+            !st)
+            return st;
+        if (auto st = m_read.prepare(m_main, "SELECT id, text FROM event_text WHERE id > ? ORDER BY id LIMIT ?"); !st) return st;
+        // The last event id the main file has given out (retention may have deleted it).
+        if (auto st = m_end.prepare(m_main, "SELECT max(ifnull((SELECT max(id) FROM events), 0), "
+                                            "ifnull((SELECT CAST(value AS INTEGER) - 1 FROM meta WHERE key='pruned_next_event'), 0))");
+            !st)
+            return st;
+        return {};
+    }
+
+    void close() {
+        m_ins = {};
+        m_del = {};
+        m_get = {};
+        m_put = {};
+        m_read = {};
+        m_end = {};
+        if (m_fts) sqlite3_close_v2(m_fts);
+        if (m_main) sqlite3_close_v2(m_main);
+        m_fts = m_main = nullptr;
+    }
+
+    // True when the index lacks events the main file holds (read without taking a lock).
+    result<bool> behind() {
+        std::int64_t end = 0;
+        if (auto st = main_end(end); !st) return st.err();
+        std::string uid = state("uid");
+        std::int64_t through = state_int("through");
+        return uid != m_uid || through < end;
+    }
+
+    // Index up to `rows` events beyond `through` in one transaction. True when more remain.
+    result<bool> step(std::int64_t rows) {
+        if (auto st = exec_on(m_fts, "BEGIN IMMEDIATE"); !st) return st.err();
+        auto r = step_in_tx(rows);
+        if (!r) {
+            (void)exec_on(m_main, "ROLLBACK");
+            (void)exec_on(m_fts, "ROLLBACK");
+            return r;
+        }
+        (void)exec_on(m_main, "COMMIT");
+        if (auto st = exec_on(m_fts, "COMMIT"); !st) {
+            (void)exec_on(m_fts, "ROLLBACK");
+            return st.err();
+        }
+        return r;
+    }
+
+    // Index everything the main file holds now (a search calls this before it runs).
+    status catch_up() {
+        auto b = behind();
+        if (!b) return b.err();
+        while (b.value()) {
+            auto r = step(k_rows);
+            if (!r) return r.err();
+            if (!r.value()) break;
+        }
+        return {};
+    }
+
+    // Retention: start a transaction that removes deleted events' texts; returns `through`
+    // (only events up to it are in the index), or -1 when the index is to be rebuilt anyway.
+    result<std::int64_t> begin_delete() {
+        if (auto st = exec_on(m_fts, "BEGIN IMMEDIATE"); !st) return st.err();
+        if (state("uid") != m_uid) return std::int64_t{-1};
+        return state_int("through");
+    }
+    status remove(std::int64_t id, std::string_view text) {
+        m_del.reset();
+        m_del.integer(1, id);
+        m_del.text(2, text.empty() ? std::string_view("", 0) : text);
+        if (sqlite3_step(m_del.get()) != SQLITE_DONE) return sql_error(m_fts, "remove from the full-text index");
+        return {};
+    }
+    status commit() { return exec_on(m_fts, "COMMIT"); }
+    void rollback() { (void)exec_on(m_fts, "ROLLBACK"); }
+    void vacuum() { (void)exec_on(m_fts, "PRAGMA incremental_vacuum"); }
+
+    // Pages in use × page size of the index file.
+    std::uint64_t live_bytes() {
+        auto one = [&](const char* sql) -> std::int64_t {
+            stmt s;
+            if (!s.prepare(m_fts, sql).ok() || sqlite3_step(s.get()) != SQLITE_ROW) return 0;
+            return sqlite3_column_int64(s.get(), 0);
+        };
+        std::int64_t n = one("PRAGMA page_count") - one("PRAGMA freelist_count");
+        return n > 0 ? static_cast<std::uint64_t>(n * one("PRAGMA page_size")) : 0;
+    }
+
+    static constexpr std::int64_t k_rows = 65536;
+
+private:
+    status main_end(std::int64_t& end) {
+        m_end.reset();
+        int rc = sqlite3_step(m_end.get());
+        if (rc != SQLITE_ROW) {
+            m_end.reset();
+            return sql_error(m_main, "read the last event id");
+        }
+        end = sqlite3_column_int64(m_end.get(), 0);
+        m_end.reset();
+        return {};
+    }
+    std::string state(const char* key) {
+        m_get.reset();
+        m_get.text(1, key);
+        std::string v;
+        if (sqlite3_step(m_get.get()) == SQLITE_ROW) v = col_text(m_get.get(), 0);
+        m_get.reset();
+        return v;
+    }
+    std::int64_t state_int(const char* key) {
+        m_get.reset();
+        m_get.text(1, key);
+        std::int64_t v = 0;
+        if (sqlite3_step(m_get.get()) == SQLITE_ROW) v = sqlite3_column_int64(m_get.get(), 0);
+        m_get.reset();
+        return v;
+    }
+    status put(const char* key, std::string_view text, std::int64_t v, bool is_int) {
+        m_put.reset();
+        m_put.text(1, key);
+        if (is_int) m_put.integer(2, v);
+        else m_put.text(2, text);
+        if (sqlite3_step(m_put.get()) != SQLITE_DONE) return sql_error(m_fts, "write index state");
+        return {};
+    }
+
+    result<bool> step_in_tx(std::int64_t rows) {
+        // One read snapshot of the main file for the end and the texts.
+        if (auto st = exec_on(m_main, "BEGIN"); !st) return st.err();
+        std::int64_t end = 0;
+        if (auto st = main_end(end); !st) return st.err();
+        std::int64_t through = state_int("through");
+        if (state("uid") != m_uid || through > end) {
+            // Not this store's index, or ahead of it: start again from nothing.
+            if (auto st = exec_on(m_fts, "INSERT INTO events_fts(events_fts) VALUES('delete-all')"); !st) return st.err();
+            if (auto st = put("uid", m_uid, 0, false); !st) return st.err();
+            through = 0;
+        }
+        if (through >= end) {
+            if (auto st = put("through", {}, through, true); !st) return st.err();
+            return false;
+        }
+        m_read.reset();
+        m_read.integer(1, through);
+        m_read.integer(2, rows);
+        std::int64_t n = 0;
+        int rc;
+        while ((rc = sqlite3_step(m_read.get())) == SQLITE_ROW) {
+            std::int64_t id = sqlite3_column_int64(m_read.get(), 0);
+            m_ins.reset();
+            m_ins.integer(1, id);
+            std::string_view text = col_text(m_read.get(), 1);
+            m_ins.text(2, text.empty() ? std::string_view("", 0) : text);
+            if (sqlite3_step(m_ins.get()) != SQLITE_DONE) {
+                m_read.reset();
+                return sql_error(m_fts, "index event text");
+            }
+            through = id;
+            ++n;
+        }
+        m_read.reset();
+        if (rc != SQLITE_DONE) return sql_error(m_main, "read event texts");
+        // Fewer than asked: everything up to the end is indexed (ids in between were deleted).
+        if (n < rows) through = end;
+        if (auto st = put("through", {}, through, true); !st) return st.err();
+        return through < end;
+    }
+
+    sqlite3* m_fts = nullptr;
+    sqlite3* m_main = nullptr;
+    std::string m_uid;
+    stmt m_ins, m_del, m_get, m_put, m_read, m_end;
+};
+
 bool parse_int(std::string_view s, std::int64_t& out) {
     if (s.empty() || s.size() > 19) return false;
     std::size_t i = s[0] == '-' ? 1 : 0;
@@ -297,6 +538,9 @@ std::string events_columns_sql() {
 class sqlite_store final : public store {
 public:
     ~sqlite_store() override {
+        stop_indexer();
+        m_fts_local.reset();
+        if (m_reader) sqlite3_close_v2(m_reader);
         m_insert_event = {};
         m_insert_doc = {};
         m_insert_fts = {};
@@ -308,6 +552,7 @@ public:
 
     status open(const sqlite_options& o) {
         m_read_only = o.read_only;
+        m_path = o.path;
         int flags = o.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
         flags |= SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(o.path.c_str(), &m_db, flags, nullptr) != SQLITE_OK)
@@ -328,7 +573,7 @@ public:
             // A store that does not exist yet has no tables: say so plainly.
             auto r = scalar_int("SELECT count(*) FROM sqlite_master WHERE name='batches'");
             if (!r || r.value() == 0) return error{"store.open", o.path + " is not a Mimamori store"};
-            return {};
+            return read_fts_mode();
         }
         // 16 KiB pages (new stores only): fewer pages per batch to write to the WAL and to
         // checkpoint; measured ~10% less CPU per stored event than 4 KiB (docs/decisions/0003).
@@ -343,10 +588,159 @@ public:
             (void)exec("ROLLBACK");
             return st;
         }
-        // Merge full-text segments 16 at a time instead of 4: about 8% less CPU per stored
-        // event; text queries read a few more segments (still milliseconds).
-        if (auto st = exec("INSERT INTO events_fts(events_fts, rank) VALUES('automerge', 16)"); !st) return st;
+        if (auto st = read_fts_mode(); !st) return st;
+        if (m_fts_in_main) {
+            // Merge full-text segments 16 at a time instead of 4: about 8% less CPU per stored
+            // event; text queries read a few more segments (still milliseconds).
+            if (auto st = exec("INSERT INTO events_fts(events_fts, rank) VALUES('automerge', 16)"); !st) return st;
+        } else {
+            if (m_fts_uid.empty()) {
+                std::random_device rd;
+                std::string bytes;
+                for (int i = 0; i < 16; ++i) bytes.push_back(static_cast<char>(rd() & 0xff));
+                std::string uid = to_hex(bytes);
+                if (auto st = set_meta("fts_uid", uid); !st) return st;
+                m_fts_uid = uid;
+            }
+            if (auto st = start_indexer(); !st) return st;
+        }
+        if (auto st = start_checkpointer(); !st) return st;
         return prepare_writes();
+    }
+
+    // WAL checkpoints (copying committed pages from the WAL into the main file) run on a thread
+    // of their own, not inside the writer's commits: PASSIVE checkpoints on a second
+    // connection, woken after each commit, never wait for the writer nor block it.
+    status start_checkpointer() {
+        sqlite3* c = nullptr;
+        if (sqlite3_open_v2(m_path.c_str(), &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+            auto e = sql_error(c, "open store for checkpoints");
+            sqlite3_close_v2(c);
+            return e;
+        }
+        if (auto st = exec("PRAGMA wal_autocheckpoint=0"); !st) {
+            sqlite3_close_v2(c);
+            return st;
+        }
+        m_checkpointer = std::thread([this, c] {
+            std::uint64_t seen = 0;
+            for (;;) {
+                {
+                    std::unique_lock lk(m_ix_mu);
+                    m_ix_cv.wait_for(lk, std::chrono::seconds(1), [&] { return m_ix_stop || m_ix_gen != seen; });
+                    if (m_ix_stop) break;
+                    seen = m_ix_gen;
+                }
+                int log = 0, done = 0;
+                (void)sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+            }
+            sqlite3_close_v2(c);
+        });
+        return {};
+    }
+
+    // Stores made before the full-text index had its own file keep it in the main file
+    // (`events_fts` there), indexed in the writer's transactions as before.
+    status read_fts_mode() {
+        auto r = scalar_int("SELECT count(*) FROM sqlite_master WHERE name='events_fts'");
+        if (!r) return r.err();
+        m_fts_in_main = r.value() > 0;
+        m_fts_uid = meta("fts_uid");
+        return {};
+    }
+
+    status start_indexer() {
+        auto ix = std::make_unique<fts_index>();
+        if (auto st = ix->open(m_path, m_fts_uid); !st) return st;
+        m_indexer = std::thread([this, ix = std::move(ix)]() mutable { indexer_loop(*ix); });
+        return {};
+    }
+
+    // The indexer thread: woken after each commit that stored events (and every second), it
+    // indexes what was committed; at close it finishes, so a clean stop leaves it complete.
+    void indexer_loop(fts_index& ix) {
+        std::uint64_t seen = 0;
+        bool failing = false;
+        for (;;) {
+            {
+                std::unique_lock lk(m_ix_mu);
+                // A failed step (the index file busy or full) is retried a second later.
+                m_ix_cv.wait_for(lk, std::chrono::seconds(1), [&] { return m_ix_stop || (!failing && m_ix_gen != seen); });
+                if (m_ix_stop) break;
+                seen = m_ix_gen;
+            }
+            for (;;) {
+                auto r = ix.step(fts_index::k_rows);
+                failing = !r;
+                if (!r || !r.value()) break;
+                std::lock_guard lk(m_ix_mu);
+                if (m_ix_stop) break;
+            }
+        }
+        (void)ix.catch_up();
+    }
+
+    // After a commit that stored events: wake the indexer and the checkpointer.
+    void notify_indexer() {
+        {
+            std::lock_guard lk(m_ix_mu);
+            ++m_ix_gen;
+        }
+        m_ix_cv.notify_all();
+    }
+
+    void stop_indexer() {
+        {
+            std::lock_guard lk(m_ix_mu);
+            m_ix_stop = true;
+        }
+        m_ix_cv.notify_all();
+        if (m_indexer.joinable()) m_indexer.join();
+        if (m_checkpointer.joinable()) m_checkpointer.join();
+    }
+
+    // This object's own connection to the index (searches catch it up; retention deletes).
+    result<fts_index*> local_fts() {
+        if (!m_fts_local) {
+            auto ix = std::make_unique<fts_index>();
+            if (auto st = ix->open(m_path, m_fts_uid); !st) return st.err();
+            m_fts_local = std::move(ix);
+        }
+        return m_fts_local.get();
+    }
+
+    // The connection a search that uses the full-text index runs on, with the index caught up
+    // to every event stored now and attached. A read-only store attaches it to its own
+    // connection; a writable one reads through a second connection, because a connection with
+    // the index attached would lock it in every write transaction (BEGIN IMMEDIATE locks every
+    // attached file) and so stop the indexer thread while events are written.
+    result<sqlite3*> fts_reader() {
+        auto ix = local_fts();
+        if (ix) {
+            if (auto st = ix.value()->catch_up(); !st) return st.err();
+        } else if (!m_read_only) {
+            return ix.err();
+        }
+        // (A read-only store on a read-only file system searches the index as it is.)
+        sqlite3* c = m_db;
+        if (!m_read_only) {
+            if (!m_reader) {
+                if (sqlite3_open_v2(m_path.c_str(), &m_reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+                    return sql_error(m_reader, "open store for reading");
+                sqlite3_busy_timeout(m_reader, 10000);
+                if (auto st = exec_on(m_reader, "PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;"); !st) return st.err();
+            }
+            c = m_reader;
+        }
+        if (!m_attached) {
+            stmt a;
+            if (auto st = a.prepare(c, "ATTACH DATABASE ? AS fts"); !st) return st.err();
+            std::string p = fts_index::path_for(m_path);
+            a.text(1, p);
+            if (sqlite3_step(a.get()) != SQLITE_DONE) return sql_error(c, "attach the full-text index");
+            m_attached = true;
+        }
+        return c;
     }
 
     status begin_group() override {
@@ -360,6 +754,7 @@ public:
         if (!m_in_group) return {};
         if (auto st = exec("COMMIT"); !st) return st;
         m_in_group = false;
+        notify_indexer();
         return {};
     }
     void rollback_group() override {
@@ -374,7 +769,9 @@ public:
                                std::span<const checkpoint> cps) override {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
         if (m_in_group) return append_in_tx(batch, alerts, cps);  // the caller rolls back on error
-        return in_transaction([&] { return append_in_tx(batch, alerts, cps); });
+        auto r = in_transaction([&] { return append_in_tx(batch, alerts, cps); });
+        if (r) notify_indexer();
+        return r;
     }
 
     // Run `fn` in one write transaction: committed when it succeeds; rolled back when it or the
@@ -555,9 +952,15 @@ public:
     }
 
     result<query_result> select(std::string_view sql, std::span<const sql_value> params) override {
+        sqlite3* db = m_db;
+        if (!m_fts_in_main && sql.find("events_fts") != std::string_view::npos) {
+            auto c = fts_reader();
+            if (!c) return c.err();
+            db = c.value();
+        }
         sqlite3_stmt* raw = nullptr;
-        if (sqlite3_prepare_v2(m_db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
-            return sql_error(m_db, "query");
+        if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK)
+            return sql_error(db, "query");
         std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> s(raw, sqlite3_finalize);
         if (!sqlite3_stmt_readonly(raw)) return error{"store.query", "only read-only queries are allowed"};
         for (std::size_t i = 0; i < params.size(); ++i) {
@@ -587,7 +990,7 @@ public:
             }
             out.rows.push_back(std::move(r));
         }
-        if (rc != SQLITE_DONE) return sql_error(m_db, "query");
+        if (rc != SQLITE_DONE) return sql_error(db, "query");
         return out;
     }
 
@@ -629,7 +1032,10 @@ public:
                 if (auto st = delete_through(last.value(), rep); !st) return st.err();
             }
         }
-        if (rep.batches_deleted) (void)exec("PRAGMA incremental_vacuum");
+        if (rep.batches_deleted) {
+            (void)exec("PRAGMA incremental_vacuum");
+            if (m_fts_local) m_fts_local->vacuum();
+        }
         return rep;
     }
 
@@ -685,7 +1091,10 @@ private:
         if (!pc) return pc.err();
         if (!fc) return fc.err();
         if (!ps) return ps.err();
-        return static_cast<std::uint64_t>((pc.value() - fc.value()) * ps.value());
+        std::uint64_t fts = 0;
+        if (!m_fts_in_main)
+            if (auto ix = local_fts(); ix) fts = ix.value()->live_bytes();
+        return static_cast<std::uint64_t>((pc.value() - fc.value()) * ps.value()) + fts;
     }
 
     status prepare_writes() {
@@ -696,7 +1105,8 @@ private:
         if (auto st = m_insert_doc.prepare(m_db, "INSERT INTO event_docs(id, file, line, offset, raw, fields, msg_off, msg_len) "
                                                  "VALUES(?,?,?,?,?,?,?,?)"); !st)
             return st;
-        if (auto st = m_insert_fts.prepare(m_db, "INSERT INTO events_fts(rowid, text) VALUES(?,?)"); !st) return st;
+        if (m_fts_in_main)
+            if (auto st = m_insert_fts.prepare(m_db, "INSERT INTO events_fts(rowid, text) VALUES(?,?)"); !st) return st;
         if (auto st = m_insert_alert.prepare(m_db, "INSERT INTO alerts(batch, ts, rule_id, rule_name, level, event_ids, json) "
                                                    "VALUES(?,?,?,?,?,?,?)");
             !st)
@@ -847,11 +1257,13 @@ private:
             }
             if (sqlite3_step(d.get()) != SQLITE_DONE) return sql_error(m_db, "insert event document");
 
-            auto& f = m_insert_fts;
-            f.reset();
-            f.integer(1, id);
-            f.text(2, text.empty() ? std::string_view("", 0) : text);
-            if (sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
+            if (m_fts_in_main) {
+                auto& f = m_insert_fts;
+                f.reset();
+                f.integer(1, id);
+                f.text(2, text.empty() ? std::string_view("", 0) : text);
+                if (sqlite3_step(f.get()) != SQLITE_DONE) return sql_error(m_db, "index event text");
+            }
 
             m_hasher.integer(id);
             m_values.hash(m_hasher);
@@ -1122,8 +1534,14 @@ private:
                 auto before = scalar_int("SELECT count(*) FROM events WHERE id < " + std::to_string(end_event));
                 if (!before) return before.err();
                 std::string e = std::to_string(end_event);
-                if (auto st = exec("INSERT INTO events_fts(events_fts, rowid, text) SELECT 'delete', id, text FROM event_text WHERE id < " + e +
-                                   "; DELETE FROM event_docs WHERE id < " + e + "; DELETE FROM events WHERE id < " + e +
+                if (m_fts_in_main) {
+                    if (auto st = exec("INSERT INTO events_fts(events_fts, rowid, text) SELECT 'delete', id, text FROM event_text WHERE id < " + e);
+                        !st)
+                        return st.err();
+                } else if (auto st = remove_indexed(end_event); !st) {
+                    return st.err();
+                }
+                if (auto st = exec("DELETE FROM event_docs WHERE id < " + e + "; DELETE FROM events WHERE id < " + e +
                                    "; DELETE FROM batches WHERE id <= " + std::to_string(upto_batch));
                     !st)
                     return st.err();
@@ -1137,14 +1555,63 @@ private:
             auto more = fn();
             if (!more) {
                 (void)exec("ROLLBACK");
+                if (m_fts_deleting) m_fts_local->rollback();
+                m_fts_deleting = false;
                 return more.err();
             }
-            if (auto st = exec("COMMIT"); !st) return st;
+            if (auto st = exec("COMMIT"); !st) {
+                (void)exec("ROLLBACK");
+                if (m_fts_deleting) m_fts_local->rollback();
+                m_fts_deleting = false;
+                return st;
+            }
+            // The index after the events: a crash in between leaves texts of deleted events in
+            // it (never found: searches join on stored events, and ids are not reused), never
+            // stored events missing from it.
+            if (m_fts_deleting) {
+                m_fts_deleting = false;
+                if (auto st = m_fts_local->commit(); !st) {
+                    m_fts_local->rollback();
+                    return st;
+                }
+            }
             if (!more.value()) return {};
         }
     }
 
+    // Inside delete_through's transaction: remove from the separate full-text index the texts
+    // of the events below `end` it holds (those up to its `through`), read before they are
+    // deleted. The index's transaction is committed after the main one.
+    status remove_indexed(std::int64_t end) {
+        auto ix = local_fts();
+        if (!ix) return ix.err();
+        auto through = ix.value()->begin_delete();
+        if (!through) return through.err();
+        m_fts_deleting = true;
+        if (through.value() <= 0) return {};
+        stmt s;
+        if (auto st = s.prepare(m_db, "SELECT id, text FROM event_text WHERE id < ? AND id <= ? ORDER BY id"); !st) return st;
+        s.integer(1, end);
+        s.integer(2, through.value());
+        int rc;
+        while ((rc = sqlite3_step(s.get())) == SQLITE_ROW)
+            if (auto st = ix.value()->remove(sqlite3_column_int64(s.get(), 0), col_text(s.get(), 1)); !st) return st;
+        if (rc != SQLITE_DONE) return sql_error(m_db, "read event texts");
+        return {};
+    }
+
     sqlite3* m_db = nullptr;
+    sqlite3* m_reader = nullptr;  // searches of a writable store (fts_reader)
+    bool m_attached = false;
+    bool m_fts_in_main = false;   // a store from before the index had its own file
+    bool m_fts_deleting = false;
+    std::string m_path, m_fts_uid;
+    std::unique_ptr<fts_index> m_fts_local;
+    std::thread m_indexer, m_checkpointer;
+    std::mutex m_ix_mu;
+    std::condition_variable m_ix_cv;
+    bool m_ix_stop = false;
+    std::uint64_t m_ix_gen = 0;
     bool m_read_only = false;
     bool m_loaded_head = false;
     bool m_in_group = false;
