@@ -383,7 +383,8 @@ void parse_login_proc(sv service, sv m, event_batch& b) {
         outcome = k_success;
     } else if (failed != sv::npos) {
         outcome = k_failure;
-        sv r = head.substr(failed + 13);
+        sv r = head.substr(failed + 12);  // after "(auth failed"; may be all there is
+        consume(r, ",");
         consume(r, " ");
         sv n = txt::take_digits(r);
         if (!n.empty()) b.add(k_f_dc_attempts, n, value_kind::number);

@@ -1,6 +1,7 @@
 #include "parse/parser.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <arpa/inet.h>
 
 namespace mimamori::parse {
@@ -73,7 +74,14 @@ int parser_set::parse(std::string_view line, int preferred, const context& ctx,
     int first_malformed = -1;
     auto attempt = [&](int i) -> bool {
         why = {};
-        auto st = m_parsers[i]->parse(line, ctx, batch, e, why);
+        parse_status st;
+        try {
+            st = m_parsers[i]->parse(line, ctx, batch, e, why);
+        } catch (const std::exception&) {
+            st = parse_status::malformed;
+            why = k_parser_bug;
+            ++m_bugs;
+        }
         if (st == parse_status::ok) return true;
         batch.reset_fields();
         if (st == parse_status::malformed && first_malformed < 0) {

@@ -79,6 +79,11 @@ bool register_format(format_info info);
         {NAME, PRIORITY, [] { return std::unique_ptr<::mimamori::parse::line_parser>(new TYPE()); }}); \
     }
 
+/// The parse error of a line on which a parser threw (a bug in that parser): the line is kept
+/// and counted like any malformed line instead of stopping the scan or the daemon. The fuzz
+/// targets treat it as a crash.
+inline constexpr std::string_view k_parser_bug = "a parser failed on this line (an internal error: please report it)";
+
 /// Every line format, instantiated and configured, in priority order, with per-input format
 /// detection. One instance per thread.
 class parser_set {
@@ -100,9 +105,12 @@ public:
     std::size_t size() const { return m_parsers.size(); }
     std::string_view name(int i) const { return i < 0 ? "unknown" : m_parsers[i]->name(); }
     int index_of(std::string_view name) const;
+    /// Times a parser threw (see k_parser_bug); the fuzz targets require 0.
+    std::size_t parser_bugs() const { return m_bugs; }
 
 private:
     std::vector<std::unique_ptr<line_parser>> m_parsers;
+    std::size_t m_bugs = 0;
 };
 
 // Small helpers shared by parsers --------------------------------------------------------------

@@ -228,6 +228,13 @@ TEST(MailDovecot, LoginProcesses) {
         "user=<x@y>, method=LOGIN, rip=2001:db8::99, lip=2001:db8::1, TLS");
     EXPECT_EQ(fx.get(v6, "source.ip"), "2001:db8::99");
     EXPECT_EQ(fx.get(v6, "event.outcome"), "failure");
+
+    // Found by fuzz_syslog: nothing after "(auth failed" but the colon (read past the end before).
+    const auto& bare = fx.parse(
+        "Sep 8 07:16:27 canyon dovecot[7508]: imap-login: Disconnected (auth failed: user=<toto>, rip=1.1.1.1");
+    EXPECT_EQ(fx.get(bare, "event.outcome"), "failure");
+    EXPECT_EQ(fx.get(bare, "user.name"), "toto");
+    EXPECT_FALSE(fx.has(bare, "dovecot.auth_attempts"));
 }
 
 TEST(MailDovecot, AuthWorker) {
