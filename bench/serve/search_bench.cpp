@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     }
     {
         if (!reuse) {
-            for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+            for (const char* suffix : {"", "-wal", "-shm", ".fts", ".fts-wal", ".fts-shm"}) std::filesystem::remove(path + suffix);
             auto db = store::open_sqlite({.path = path});
             if (!db) {
                 std::fprintf(stderr, "%s\n", db.err().message.c_str());
@@ -192,7 +192,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "%s\n", db.err().message.c_str());
         return 1;
     }
-    std::printf("search_bench: file %.2f GB\n", static_cast<double>(std::filesystem::file_size(path)) / 1e9);
+    std::error_code ec;
+    auto fts_bytes = std::filesystem::file_size(path + ".fts", ec);
+    std::printf("search_bench: file %.2f GB (full-text index %.2f GB)\n", static_cast<double>(std::filesystem::file_size(path)) / 1e9,
+                ec ? 0.0 : static_cast<double>(fts_bytes) / 1e9);
     struct qcase {
         std::string name, query;
         std::uint64_t expect;  // rows or the sum of a count column (see check)

@@ -1,5 +1,7 @@
 #include "server/pipeline.hpp"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -54,8 +56,14 @@ status pipeline::start() {
     m_metrics.raw_queue_depth = [this] { return static_cast<std::uint64_t>(m_raw.weight()); };
     m_metrics.raw_queue_capacity = [this] { return static_cast<std::uint64_t>(m_raw.capacity()); };
     m_metrics.batch_queue_depth = [this] { return static_cast<std::uint64_t>(m_batches.weight()); };
-    m_parse_thread = std::thread([this] { parse_loop(); });
-    m_store_thread = std::thread([this] { store_loop(); });
+    m_parse_thread = std::thread([this] {
+        pthread_setname_np(pthread_self(), "mm-parse");
+        parse_loop();
+    });
+    m_store_thread = std::thread([this] {
+        pthread_setname_np(pthread_self(), "mm-store");
+        store_loop();
+    });
     return {};
 }
 
@@ -117,6 +125,8 @@ void pipeline::parse_loop() {
     auto hand_over = [&](bool final = false) {
         flush(*w);
         derived(final);
+        // The fields JSON of each event, here rather than on the store thread (the busier one).
+        if (!w->batch.empty()) w->prepared.prepare(w->batch);
         if (w->batch.empty() && cps.empty() && w->empty()) return;
         for (auto& [k, c] : cps) w->checkpoints.push_back(std::move(c));
         cps.clear();
@@ -203,7 +213,7 @@ void pipeline::store_loop() {
             if (g->batch.empty() && g->alerts.empty()) {
                 if (!g->checkpoints.empty()) st = m_db->put_checkpoints(g->checkpoints);
             } else {
-                auto r = m_db->append(g->batch, g->alerts, g->checkpoints);
+                auto r = m_db->append(g->batch, g->alerts, g->checkpoints, g->prepared);
                 if (!r) st = r.err();
             }
             if (!st) {
@@ -270,6 +280,7 @@ void pipeline::store_loop() {
                 m_metrics.alerts_total += g->alerts.size();
                 for (auto& a : g->acks) a->finish(true);
                 g->batch.clear();
+                g->prepared.clear();
                 g->alerts.clear();
                 g->checkpoints.clear();
                 g->acks.clear();

@@ -168,6 +168,7 @@ public:
 private:
     struct work {
         event_batch batch;
+        store::prepared_batch prepared;  ///< done on the parse thread for the store thread
         std::vector<store::alert_row> alerts;
         std::vector<store::checkpoint> checkpoints;
         std::vector<std::shared_ptr<ack>> acks;

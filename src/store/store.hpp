@@ -72,6 +72,34 @@ struct live_incident {
     std::vector<std::string> alert_keys;
 };
 
+/// The fields of an event as one JSON object (repeated ids become arrays), as stored.
+void fields_json(const event_batch& batch, const event& e, std::string& out);
+
+/// What `append` can be given already done, computed on another thread (the daemon's parse
+/// thread) so that the store's writer does less: each event's fields as JSON (`fields_json`).
+struct prepared_batch {
+    std::string fields;               ///< every event's fields JSON, one after the other
+    std::vector<std::uint32_t> ends;  ///< where event i's JSON ends in `fields`
+
+    void prepare(const event_batch& batch) {
+        clear();
+        ends.reserve(batch.size());
+        for (const auto& e : batch.events()) {
+            fields_json(batch, e, fields);
+            ends.push_back(static_cast<std::uint32_t>(fields.size()));
+        }
+    }
+    std::size_t size() const { return ends.size(); }
+    std::string_view fields_of(std::size_t i) const {
+        std::size_t from = i == 0 ? 0 : ends[i - 1];
+        return std::string_view(fields).substr(from, ends[i] - from);
+    }
+    void clear() {
+        fields.clear();
+        ends.clear();
+    }
+};
+
 /// What `append` assigned.
 struct append_info {
     std::int64_t batch_id = 0;
@@ -128,6 +156,12 @@ public:
     /// transaction linked into the hash chain. Malformed events are stored like the others.
     virtual result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
                                        std::span<const checkpoint> checkpoints) = 0;
+    /// The same, with part of the work done beforehand (`prepared` describes `batch`).
+    virtual result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
+                                       std::span<const checkpoint> checkpoints, const prepared_batch& prepared) {
+        (void)prepared;
+        return append(batch, alerts, checkpoints);
+    }
 
     /// Store alerts whose evidence events are already stored, in one transaction linked into
     /// the hash chain as a batch without events (so `verify` covers them). Returns the alert
@@ -191,8 +225,6 @@ void stored_event_json(std::int64_t ts, std::string_view source_type, std::strin
                        std::int64_t line, std::int64_t offset, std::string_view fields_json,
                        std::string_view raw, std::string_view parse_error, std::string& out);
 
-/// The fields of an event as one JSON object (repeated ids become arrays), as stored.
-void fields_json(const event_batch& batch, const event& e, std::string& out);
 
 /// Lower-case hex of raw bytes.
 std::string to_hex(std::string_view bytes);

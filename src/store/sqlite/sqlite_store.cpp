@@ -1,6 +1,7 @@
 // The embedded store on SQLite: WAL, one transaction per batch, FTS5 over the raw record,
 // and a SHA-256 hash chain over the stored batches. See docs/decisions/0003-store.md.
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "store/schema.hpp"
 #include "store/store.hpp"
@@ -239,6 +241,37 @@ status exec_on(sqlite3* db, const char* sql) {
 // was replaced) is emptied and rebuilt. Searches call `catch_up` first, so they find every
 // event stored when they started. The table is contentless: queries only need rowids, and the
 // stored text is in the main file (retention deletes with it, see delete_through).
+// Texts of committed events, handed from the writer to the indexer in memory (so the indexer
+// need not read them back): ids first, first + 1, ….
+struct text_handoff {
+    std::int64_t first = 0;
+    std::string texts;
+    std::vector<std::size_t> ends;
+    bool empty() const { return ends.empty(); }
+    std::int64_t next() const { return first + static_cast<std::int64_t>(ends.size()); }
+    void clear() {
+        texts.clear();
+        ends.clear();
+    }
+    void add(std::int64_t id, std::string_view text) {
+        if (ends.empty()) first = id;
+        texts.append(text);
+        ends.push_back(texts.size());
+    }
+    // Append `o` when it continues these ids; otherwise keep only the newer one.
+    void take(text_handoff& o) {
+        if (o.empty()) return;
+        if (empty() || next() != o.first) {
+            std::swap(*this, o);
+        } else {
+            std::size_t base = texts.size();
+            texts.append(o.texts);
+            for (auto e : o.ends) ends.push_back(base + e);
+        }
+        o.clear();
+    }
+};
+
 class fts_index {
 public:
     fts_index() = default;
@@ -301,27 +334,91 @@ public:
     }
 
     // True when the index lacks events the main file holds (read without taking a lock).
+    // (Or ahead of it, or not its index: then it is to be rebuilt.)
     result<bool> behind() {
-        std::int64_t end = 0;
-        if (auto st = main_end(end); !st) return st.err();
         std::string uid = state("uid");
         std::int64_t through = state_int("through");
-        return uid != m_uid || through < end;
+        std::int64_t end = 0;
+        if (auto st = main_end(end); !st) return st.err();
+        return uid != m_uid || through != end;
+    }
+
+    // The writer, before it stores anything: empty the index when it is not the store's or is
+    // ahead of it (the store lost its last transactions to a power cut). Done before the first
+    // append, so that the ids the store gives out again never find their old texts.
+    status check() {
+        if (auto st = exec_on(m_fts, "BEGIN IMMEDIATE"); !st) return st;
+        std::int64_t end = 0;
+        auto st = main_end(end);
+        if (st && (state("uid") != m_uid || state_int("through") > end)) {
+            st = exec_on(m_fts, "INSERT INTO events_fts(events_fts) VALUES('delete-all')");
+            if (st) st = put("uid", m_uid, 0, false);
+            if (st) st = put("through", {}, 0, true);
+        }
+        if (!st) {
+            (void)exec_on(m_fts, "ROLLBACK");
+            return st;
+        }
+        return exec_on(m_fts, "COMMIT");
     }
 
     // Index up to `rows` events beyond `through` in one transaction. True when more remain.
-    result<bool> step(std::int64_t rows) {
-        if (auto st = exec_on(m_fts, "BEGIN IMMEDIATE"); !st) return st.err();
-        auto r = step_in_tx(rows);
+    // The texts are read first, in a short read transaction of the main file, and indexed
+    // after it ended: a reader that stays inside the main file's WAL keeps the writer from
+    // starting it over, and the WAL then grows without bound.
+    // `given`: texts the writer handed over, used instead of reading them when they continue
+    // the index (consumed).
+    result<bool> step(std::int64_t rows, text_handoff* given = nullptr) {
+        // Read phase.
+        std::int64_t from = state_int("through");
+        m_ids.clear();
+        m_ends.clear();
+        m_texts.clear();
+        if (given && !given->empty() && given->first <= from + 1 && given->next() > from + 1) {
+            std::size_t skip = static_cast<std::size_t>(from + 1 - given->first);
+            std::size_t base = skip == 0 ? 0 : given->ends[skip - 1];
+            for (std::size_t i = skip; i < given->ends.size(); ++i) {
+                m_ids.push_back(given->first + static_cast<std::int64_t>(i));
+                m_ends.push_back(given->ends[i] - base);
+            }
+            m_texts.assign(given->texts, base);
+            std::int64_t end = given->next() - 1;
+            given->clear();
+            return write_phase(from, end, true);
+        }
+        if (given && !given->empty() && given->next() <= from + 1) given->clear();  // indexed already
+        if (auto st = exec_on(m_main, "BEGIN"); !st) return st.err();
+        std::int64_t end = 0;
+        auto st = main_end(end);
+        int rc = SQLITE_DONE;
+        if (st && from < end) {
+            m_read.reset();
+            m_read.integer(1, from);
+            m_read.integer(2, rows);
+            while ((rc = sqlite3_step(m_read.get())) == SQLITE_ROW) {
+                m_ids.push_back(sqlite3_column_int64(m_read.get(), 0));
+                m_texts.append(col_text(m_read.get(), 1));
+                m_ends.push_back(m_texts.size());
+            }
+            m_read.reset();
+        }
+        (void)exec_on(m_main, "COMMIT");
+        if (!st) return st.err();
+        if (rc != SQLITE_DONE) return sql_error(m_main, "read event texts");
+        if (from == end && state("uid") == m_uid) return false;  // nothing new
+        return write_phase(from, end, static_cast<std::int64_t>(m_ids.size()) < rows);
+    }
+
+    result<bool> write_phase(std::int64_t from, std::int64_t end, bool exhausted) {
+        if (auto e = exec_on(m_fts, "BEGIN IMMEDIATE"); !e) return e.err();
+        auto r = write_in_tx(from, end, exhausted);
         if (!r) {
-            (void)exec_on(m_main, "ROLLBACK");
             (void)exec_on(m_fts, "ROLLBACK");
             return r;
         }
-        (void)exec_on(m_main, "COMMIT");
-        if (auto st = exec_on(m_fts, "COMMIT"); !st) {
+        if (auto e = exec_on(m_fts, "COMMIT"); !e) {
             (void)exec_on(m_fts, "ROLLBACK");
-            return st.err();
+            return e.err();
         }
         return r;
     }
@@ -406,48 +503,39 @@ private:
         return {};
     }
 
-    result<bool> step_in_tx(std::int64_t rows) {
-        // One read snapshot of the main file for the end and the texts.
-        if (auto st = exec_on(m_main, "BEGIN"); !st) return st.err();
-        std::int64_t end = 0;
-        if (auto st = main_end(end); !st) return st.err();
+    // Inside the index's write transaction: store what the read phase found (texts of the
+    // events after `from` up to `end`, all of them when `exhausted`).
+    result<bool> write_in_tx(std::int64_t from, std::int64_t end, bool exhausted) {
         std::int64_t through = state_int("through");
-        if (state("uid") != m_uid || through > end) {
+        // The end now (the main file only grows at its end, except after a power cut).
+        std::int64_t now_end = 0;
+        if (auto st = main_end(now_end); !st) return st.err();
+        if (state("uid") != m_uid || through > now_end) {
             // Not this store's index, or ahead of it: start again from nothing.
             if (auto st = exec_on(m_fts, "INSERT INTO events_fts(events_fts) VALUES('delete-all')"); !st) return st.err();
             if (auto st = put("uid", m_uid, 0, false); !st) return st.err();
-            through = 0;
+            if (auto st = put("through", {}, 0, true); !st) return st.err();
+            return true;
         }
-        if (through >= end) {
-            if (auto st = put("through", {}, through, true); !st) return st.err();
-            return false;
-        }
-        m_read.reset();
-        m_read.integer(1, through);
-        m_read.integer(2, rows);
-        std::int64_t n = 0;
-        int rc;
-        while ((rc = sqlite3_step(m_read.get())) == SQLITE_ROW) {
-            std::int64_t id = sqlite3_column_int64(m_read.get(), 0);
+        if (through != from) return through < now_end;  // another connection indexed meanwhile: read again
+        for (std::size_t i = 0; i < m_ids.size(); ++i) {
+            std::size_t b = i == 0 ? 0 : m_ends[i - 1];
+            std::string_view text = std::string_view(m_texts).substr(b, m_ends[i] - b);
             m_ins.reset();
-            m_ins.integer(1, id);
-            std::string_view text = col_text(m_read.get(), 1);
+            m_ins.integer(1, m_ids[i]);
             m_ins.text(2, text.empty() ? std::string_view("", 0) : text);
-            if (sqlite3_step(m_ins.get()) != SQLITE_DONE) {
-                m_read.reset();
-                return sql_error(m_fts, "index event text");
-            }
-            through = id;
-            ++n;
+            if (sqlite3_step(m_ins.get()) != SQLITE_DONE) return sql_error(m_fts, "index event text");
+            through = m_ids[i];
         }
-        m_read.reset();
-        if (rc != SQLITE_DONE) return sql_error(m_main, "read event texts");
-        // Fewer than asked: everything up to the end is indexed (ids in between were deleted).
-        if (n < rows) through = end;
+        // All read: everything up to the end is indexed (ids in between were deleted).
+        if (exhausted) through = std::max(through, end);
         if (auto st = put("through", {}, through, true); !st) return st.err();
-        return through < end;
+        return through < now_end;
     }
 
+    std::vector<std::int64_t> m_ids;
+    std::vector<std::size_t> m_ends;
+    std::string m_texts;
     sqlite3* m_fts = nullptr;
     sqlite3* m_main = nullptr;
     std::string m_uid;
@@ -618,11 +706,24 @@ public:
             sqlite3_close_v2(c);
             return e;
         }
-        if (auto st = exec("PRAGMA wal_autocheckpoint=0"); !st) {
+        // A connection that has not read the file yet has not opened its WAL, and its
+        // checkpoints would do nothing: read once first.
+        sqlite3_busy_timeout(c, 10000);
+        if (auto st = exec_on(c, "PRAGMA cache_size=-4096; SELECT count(*) FROM sqlite_master"); !st) {
             sqlite3_close_v2(c);
             return st;
         }
+        // Replaces the automatic checkpoint (which is itself a WAL hook): the writer learns
+        // the WAL's length after each commit (restart_wal).
+        sqlite3_wal_hook(
+            m_db,
+            [](void* self, sqlite3*, const char*, int frames) {
+                static_cast<sqlite_store*>(self)->m_wal_frames = frames;
+                return SQLITE_OK;
+            },
+            this);
         m_checkpointer = std::thread([this, c] {
+            pthread_setname_np(pthread_self(), "mm-wal-ckpt");
             std::uint64_t seen = 0;
             for (;;) {
                 {
@@ -652,7 +753,11 @@ public:
     status start_indexer() {
         auto ix = std::make_unique<fts_index>();
         if (auto st = ix->open(m_path, m_fts_uid); !st) return st;
-        m_indexer = std::thread([this, ix = std::move(ix)]() mutable { indexer_loop(*ix); });
+        if (auto st = ix->check(); !st) return st;
+        m_indexer = std::thread([this, ix = std::move(ix)]() mutable {
+            pthread_setname_np(pthread_self(), "mm-fts-index");
+            indexer_loop(*ix);
+        });
         return {};
     }
 
@@ -660,6 +765,7 @@ public:
     // indexes what was committed; at close it finishes, so a clean stop leaves it complete.
     void indexer_loop(fts_index& ix) {
         std::uint64_t seen = 0;
+        text_handoff given;
         bool failing = false;
         for (;;) {
             {
@@ -670,7 +776,11 @@ public:
                 seen = m_ix_gen;
             }
             for (;;) {
-                auto r = ix.step(fts_index::k_rows);
+                {
+                    std::lock_guard lk(m_ix_mu);
+                    given.take(m_handoff);
+                }
+                auto r = ix.step(fts_index::k_rows, &given);
                 failing = !r;
                 if (!r || !r.value()) break;
                 std::lock_guard lk(m_ix_mu);
@@ -680,11 +790,25 @@ public:
         (void)ix.catch_up();
     }
 
-    // After a commit that stored events: wake the indexer and the checkpointer.
+    // Under sustained writes the WAL is never all copied when the writer starts its next
+    // transaction, so SQLite never starts it over and it would grow without bound: past
+    // 256 MiB the writer copies what the checkpointer has not yet (little) and restarts it.
+    void restart_wal() {
+        if (m_wal_frames < k_wal_restart_frames) return;
+        int log = 0, done = 0;
+        (void)sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_RESTART, &log, &done);
+        m_wal_frames = 0;
+    }
+
+    // After a commit that stored events: hand their texts to the indexer (at most 64 MiB
+    // waiting; beyond, it reads them back), wake it and the checkpointer.
     void notify_indexer() {
+        restart_wal();
         {
             std::lock_guard lk(m_ix_mu);
             ++m_ix_gen;
+            if (m_handoff.texts.size() > (std::size_t{64} << 20)) m_handoff.clear();
+            m_handoff.take(m_pending);
         }
         m_ix_cv.notify_all();
     }
@@ -761,15 +885,24 @@ public:
         if (!m_in_group) return;
         (void)exec("ROLLBACK");
         m_in_group = false;
+        m_pending.clear();
         // The cached chain head may be ahead of what is stored now.
         m_loaded_head = false;
     }
 
     result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts,
                                std::span<const checkpoint> cps) override {
+        return append_prepared(batch, alerts, cps, nullptr);
+    }
+    result<append_info> append(const event_batch& batch, std::span<const alert_row> alerts, std::span<const checkpoint> cps,
+                               const prepared_batch& prepared) override {
+        return append_prepared(batch, alerts, cps, &prepared);
+    }
+    result<append_info> append_prepared(const event_batch& batch, std::span<const alert_row> alerts,
+                                        std::span<const checkpoint> cps, const prepared_batch* prepared) {
         if (m_read_only) return error{"store.read_only", "store opened read-only"};
-        if (m_in_group) return append_in_tx(batch, alerts, cps);  // the caller rolls back on error
-        auto r = in_transaction([&] { return append_in_tx(batch, alerts, cps); });
+        if (m_in_group) return append_in_tx(batch, alerts, cps, prepared);  // the caller rolls back on error
+        auto r = in_transaction([&] { return append_in_tx(batch, alerts, cps, prepared); });
         if (r) notify_indexer();
         return r;
     }
@@ -784,11 +917,13 @@ public:
         if (!r) {
             (void)exec("ROLLBACK");
             m_loaded_head = false;
+            m_pending.clear();
             return r;
         }
         if (auto st = exec("COMMIT"); !st) {
             (void)exec("ROLLBACK");
             m_loaded_head = false;
+            m_pending.clear();
             return st.err();
         }
         return r;
@@ -1209,7 +1344,8 @@ private:
     }
 
     result<append_info> append_in_tx(const event_batch& batch, std::span<const alert_row> alerts,
-                                     std::span<const checkpoint> cps) {
+                                     std::span<const checkpoint> cps, const prepared_batch* prepared) {
+        if (prepared && prepared->size() != batch.size()) prepared = nullptr;
         if (auto st = load_head(); !st) return st.err();
         append_info info;
         info.batch_id = m_next_batch;
@@ -1228,8 +1364,14 @@ private:
             m_values.bind(s, 2);
             if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "insert event");
 
-            m_fields.clear();
-            fields_json(batch, e, m_fields);
+            std::string_view fields;
+            if (prepared) {
+                fields = prepared->fields_of(static_cast<std::size_t>(id - info.first_event_id));
+            } else {
+                m_fields.clear();
+                fields_json(batch, e, m_fields);
+                fields = m_fields;
+            }
             auto& d = m_insert_doc;
             d.reset();
             d.integer(1, id);
@@ -1240,7 +1382,7 @@ private:
             if (e.line == 0 && !e.file.empty()) d.integer(4, static_cast<std::int64_t>(e.offset));
             else d.null(4);
             d.text(5, e.raw.empty() ? std::string_view("", 0) : e.raw);
-            d.text(6, m_fields);
+            d.text(6, fields.empty() ? std::string_view("", 0) : fields);
             std::string_view text = e.raw;
             m_msg_off = -1;
             if (const field* msg = batch.find(e, f::message);
@@ -1256,6 +1398,7 @@ private:
                 d.null(8);
             }
             if (sqlite3_step(d.get()) != SQLITE_DONE) return sql_error(m_db, "insert event document");
+            if (m_indexer.joinable()) m_pending.add(id, text);
 
             if (m_fts_in_main) {
                 auto& f = m_insert_fts;
@@ -1267,7 +1410,7 @@ private:
 
             m_hasher.integer(id);
             m_values.hash(m_hasher);
-            hash_doc(m_hasher, e);
+            hash_doc(m_hasher, e, fields);
             ++id;
         }
         std::string ids;
@@ -1360,7 +1503,7 @@ private:
     }
 
     // The event_docs part of a row, as stored (see append_in_tx for the NULL rules).
-    void hash_doc(row_hasher& h, const event& e) {
+    void hash_doc(row_hasher& h, const event& e, std::string_view fields) {
         if (e.file.empty()) h.null();
         else h.text(e.file);
         if (e.line) h.integer(static_cast<std::int64_t>(e.line));
@@ -1368,7 +1511,7 @@ private:
         if (e.line == 0 && !e.file.empty()) h.integer(static_cast<std::int64_t>(e.offset));
         else h.null();
         h.text(e.raw);
-        h.text(m_fields);
+        h.text(fields);
         if (m_msg_off < 0) {
             h.null();
             h.null();
@@ -1608,6 +1751,10 @@ private:
     std::string m_path, m_fts_uid;
     std::unique_ptr<fts_index> m_fts_local;
     std::thread m_indexer, m_checkpointer;
+    text_handoff m_pending;  // texts of the writer's open transaction
+    text_handoff m_handoff;  // committed, for the indexer (m_ix_mu)
+    int m_wal_frames = 0;
+    static constexpr int k_wal_restart_frames = 16384;  // 256 MiB of 16 KiB pages
     std::mutex m_ix_mu;
     std::condition_variable m_ix_cv;
     bool m_ix_stop = false;
