@@ -4,7 +4,10 @@
 // rule, cold (empty cache) and warm. Before timing, the compiled ruleset's matches on the
 // corpus are checked against the reference interpreter.
 //
-// usage: sigma_bench [--events N] [--runs R] [--shared DIR] [--only a|b]
+// usage: sigma_bench [--events N] [--runs R] [--shared DIR] [--only a|b] [--corpus DIR]
+//
+// --corpus DIR: every .evtx, .ndjson and .json file under DIR instead of the regression events,
+// e.g. out/demo/logs/windows (the sample company's Windows logs, mostly ordinary activity).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -41,10 +44,12 @@ double cpu_now() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-std::vector<std::unique_ptr<event_batch>> read_corpus(const std::string& root, std::size_t& n_events) {
+std::vector<std::unique_ptr<event_batch>> read_corpus(const std::string& root, bool any_format, std::size_t& n_events) {
     std::vector<std::string> files;
-    for (const auto& e : fs::recursive_directory_iterator(root))
-        if (e.path().extension() == ".evtx") files.push_back(e.path().string());
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        auto ext = e.path().extension();
+        if (ext == ".evtx" || (any_format && (ext == ".ndjson" || ext == ".json"))) files.push_back(e.path().string());
+    }
     std::sort(files.begin(), files.end());
     std::vector<std::unique_ptr<event_batch>> out;
     ingest::scan_options opts;
@@ -206,7 +211,7 @@ run_result time_ruleset(const detect::ruleset& rs, const std::vector<std::unique
 int main(int argc, char** argv) {
     std::size_t total = 200000;
     int runs = 5;
-    std::string only;
+    std::string only, corpus_dir;
     std::string shared = MIMAMORI_SHARED_DIR;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
@@ -214,6 +219,7 @@ int main(int argc, char** argv) {
         else if (k == "--runs") runs = std::atoi(argv[i + 1]);
         else if (k == "--shared") shared = argv[i + 1];
         else if (k == "--only") only = argv[i + 1];  // a or b: time one rule set (for profiling)
+        else if (k == "--corpus") corpus_dir = argv[i + 1];
     }
     std::string data = detect::default_data_dir();
     std::vector<std::string> rule_dirs;
@@ -259,16 +265,18 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < 100 && !windows.empty(); ++i) hundred.push_back(windows[i * windows.size() / 100]);
 
     std::size_t n_base = 0;
-    auto base = read_corpus(shared + "/sigma/regression_data", n_base);
+    auto base = corpus_dir.empty() ? read_corpus(shared + "/sigma/regression_data", false, n_base)
+                                   : read_corpus(corpus_dir, true, n_base);
     auto corpus = replicate(base, total);
     std::size_t corpus_bytes = 0;
     for (const auto& b : corpus)
         for (const auto& e : b->events())
             for (const auto& fl : b->fields(e)) corpus_bytes += fl.value.size();
 
-    std::printf("Sigma matching benchmark: %zu regression events replicated to %zu (%.1f MB of field values), "
+    std::printf("Sigma matching benchmark: %zu %s events replicated to %zu (%.1f MB of field values), "
                 "median of %d runs, one core\n\n",
-                n_base, total, static_cast<double>(corpus_bytes) / 1e6, runs);
+                n_base, corpus_dir.empty() ? "regression" : corpus_dir.c_str(), total,
+                static_cast<double>(corpus_bytes) / 1e6, runs);
     double rate[2] = {0, 0};
     const std::vector<sigma::rule_ir>* sets[2] = {&hundred, &windows};
     const char* names[2] = {"(a) 100 Windows rules", "(b) all Windows rules"};

@@ -608,9 +608,9 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
         }
     }
 
-    // Keys are (source type, EventID) or (source type, any). The keys one rule needs are put
-    // into one bucket (union-find), so a rule is compiled once per bucket, not once per key:
-    // process_creation rules share one bucket for Sysmon 1 and Security 4688.
+    // Keys are (source type, EventID) or (source type, any). Keys one rule needs are put into
+    // one bucket (union-find, see below), so a rule is compiled once per bucket, not once per
+    // key: process_creation rules share one bucket for Sysmon 1 and Security 4688.
     std::unordered_map<std::string, std::uint32_t> key_index;
     std::vector<std::uint32_t> parent;
     std::vector<std::pair<std::string, std::int64_t>> key_of;  // (type, eid or -1)
@@ -635,8 +635,22 @@ result<std::unique_ptr<ruleset>> ruleset::build(std::vector<sigma::rule_ir> rule
         if (q.eids.empty()) rule_keys[q.rule].push_back(key(type, -1));
         for (auto e : q.eids) rule_keys[q.rule].push_back(key(type, e));
     }
-    for (const auto& ks : rule_keys)
-        for (std::size_t i = 1; i < ks.size(); ++i) parent[find(ks[i])] = find(ks[0]);
+    // Within one source type all keys of a rule must share a bucket (an event visits its
+    // (type, EventID) and its (type, any) bucket; a rule in both would match it twice). Across
+    // types only EventID keys are joined (Sysmon 1 + Security 4688): a rule for every Windows log
+    // (product: windows, no service) would otherwise join the `any` buckets of all Windows types
+    // into one, and every event would scan the patterns of every other type's `any` rules too.
+    for (const auto& ks : rule_keys) {
+        std::unordered_map<std::string_view, std::uint32_t> first_of_type;
+        std::int64_t first_eid_key = -1;
+        for (auto k : ks) {
+            auto [it, fresh] = first_of_type.emplace(key_of[k].first, k);
+            if (!fresh) parent[find(k)] = find(it->second);
+            if (key_of[k].second < 0) continue;
+            if (first_eid_key < 0) first_eid_key = k;
+            else parent[find(k)] = find(static_cast<std::uint32_t>(first_eid_key));
+        }
+    }
     std::unordered_map<std::uint32_t, std::uint32_t> bucket_of_root;
     for (std::uint32_t k = 0; k < parent.size(); ++k) {
         auto [it, fresh] = bucket_of_root.emplace(find(k), static_cast<std::uint32_t>(m->buckets.size()));
@@ -1195,8 +1209,9 @@ void ruleset::match_range(const event_batch& batch, std::uint32_t first, std::ui
             s.cand.clear();
             for (std::uint32_t k = s.hit_off[li]; k < s.hit_off[li + 1]; ++k) set_bit(s.sorted_hits[k].pred, s, b, sc.count);
             if (s.cand.empty() && b.always.empty()) continue;
-            // A rule sits in exactly one bucket (its keys are merged), and once per bucket, so
-            // it cannot match one event twice.
+            // A rule has one placement per bucket, and all its keys of one source type are in
+            // one bucket; a placement in the event's other bucket (there for another type) fails
+            // its source guard in accepted(). So a rule cannot match one event twice.
             auto run = [&](std::uint32_t pl_index) {
                 const auto& pl = m.placements[pl_index];
                 ++sc.count.evaluated;
