@@ -715,6 +715,11 @@ public:
         }
         // Replaces the automatic checkpoint (which is itself a WAL hook): the writer learns
         // the WAL's length after each commit (restart_wal).
+        // A WAL that grew (a long reader kept it from restarting) shrinks back at its next restart.
+        if (auto st = exec("PRAGMA journal_size_limit=268435456"); !st) {
+            sqlite3_close_v2(c);
+            return st;
+        }
         sqlite3_wal_hook(
             m_db,
             [](void* self, sqlite3*, const char*, int frames) {
@@ -733,6 +738,7 @@ public:
                     seen = m_ix_gen;
                 }
                 int log = 0, done = 0;
+                std::lock_guard ck(m_ckpt_mu);
                 (void)sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
             }
             sqlite3_close_v2(c);
@@ -793,11 +799,13 @@ public:
     // Under sustained writes the WAL is never all copied when the writer starts its next
     // transaction, so SQLite never starts it over and it would grow without bound: past
     // 256 MiB the writer copies what the checkpointer has not yet (little) and restarts it.
+    // (One checkpoint at a time: a second one fails at once, so the writer waits for the
+    // checkpointer's current one to end first.)
     void restart_wal() {
         if (m_wal_frames < k_wal_restart_frames) return;
         int log = 0, done = 0;
-        (void)sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_RESTART, &log, &done);
-        m_wal_frames = 0;
+        std::lock_guard ck(m_ckpt_mu);
+        if (sqlite3_wal_checkpoint_v2(m_db, "main", SQLITE_CHECKPOINT_RESTART, &log, &done) == SQLITE_OK) m_wal_frames = 0;
     }
 
     // After a commit that stored events: hand their texts to the indexer (at most 64 MiB
@@ -1753,6 +1761,7 @@ private:
     std::thread m_indexer, m_checkpointer;
     text_handoff m_pending;  // texts of the writer's open transaction
     text_handoff m_handoff;  // committed, for the indexer (m_ix_mu)
+    std::mutex m_ckpt_mu;  // one checkpoint at a time (the checkpointer's or restart_wal's)
     int m_wal_frames = 0;
     static constexpr int k_wal_restart_frames = 16384;  // 256 MiB of 16 KiB pages
     std::mutex m_ix_mu;
