@@ -2,6 +2,7 @@
 // buckets and guards, the disk cache, alerts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -194,6 +195,62 @@ TEST(SigmaRuleset, AgreesWithInterpreterOnEveryModifierFamily) {
     EXPECT_TRUE(want.count({15, "r-web"}));          // c-uri ← url.original
     EXPECT_FALSE(want.count({16, "r-unmapped"}));
     EXPECT_EQ(rs.value()->stats().unmapped_rules, 1u);
+}
+
+// A rule for every Windows log (product: windows alone) sits in the `any` bucket of each Windows
+// type, not in one bucket joining them; process_creation rules share one bucket for Sysmon 1
+// and Security 4688. Whatever buckets an event visits ((type, EventID) and (type, any)), each
+// rule matches it once, and only rules for its own type.
+TEST(SigmaRuleset, ProductWideRulesMatchOncePerEventOfEveryType) {
+    const char* map_text = R"(
+sources:
+  - logsource: {product: windows}
+    events:
+      - {source_type: windows.sysmon}
+      - {source_type: windows.security}
+      - {source_type: windows.application}
+  - logsource: {product: windows, category: process_creation}
+    events:
+      - {source_type: windows.sysmon, event_ids: [1]}
+      - {source_type: windows.security, event_ids: [4688]}
+  - logsource: {product: windows, service: application}
+    events:
+      - {source_type: windows.application}
+)";
+    auto map = logsource_map::parse(map_text, "test");
+    ASSERT_TRUE(map.ok()) << map.err().message;
+    std::vector<sigma::rule_ir> rs_rules;
+    for (const auto& t : {
+             rule("r-everywhere", "    product: windows\n", "    kw:\n        - 'sekurlsa::'\n    condition: kw\n"),
+             rule("r-pc", k_pc, "    sel:\n        CommandLine|contains: 'sekurlsa::'\n    condition: sel\n"),
+             rule("r-app", "    product: windows\n    service: application\n",
+                  "    kw:\n        - 'HackTool'\n    condition: kw\n"),
+         }) {
+        auto c = compile_text(t);
+        ASSERT_TRUE(c.ok) << c.all_messages();
+        rs_rules.push_back(std::move(c.ir));
+    }
+    auto rs = ruleset::build(rs_rules, map.value());
+    ASSERT_TRUE(rs.ok());
+    auto b = batch_of({
+        {"windows.sysmon", {{"EventID", "1"}, {"CommandLine", "x sekurlsa::logonpasswords HackTool"}}, ""},
+        {"windows.security", {{"EventID", "4688"}, {"CommandLine", "x sekurlsa::logonpasswords HackTool"}}, ""},
+        {"windows.security", {{"EventID", "4624"}, {"Data", "sekurlsa:: HackTool"}}, ""},
+        {"windows.application", {{"EventID", "1"}, {"Data", "sekurlsa:: HackTool"}}, ""},
+    });
+    auto sc = rs.value()->make_scratch();
+    std::vector<rule_match> out;
+    rs.value()->match(b, *sc, out);
+    std::vector<std::pair<std::uint32_t, std::string>> got;  // a list: a double match would show
+    for (const auto& m : out) got.emplace_back(m.event, rs.value()->rules()[m.rule].doc->id);
+    std::sort(got.begin(), got.end());
+    const std::vector<std::pair<std::uint32_t, std::string>> want = {
+        {0, "r-everywhere"}, {0, "r-pc"}, {1, "r-everywhere"}, {1, "r-pc"},
+        {2, "r-everywhere"}, {3, "r-app"}, {3, "r-everywhere"},
+    };
+    EXPECT_EQ(got, want);
+    // Three `any` buckets (one per type) and one process_creation bucket.
+    EXPECT_EQ(rs.value()->stats().buckets, 4u);
 }
 
 // Literal databases share one pattern per distinct text among rules that anchor it
