@@ -93,8 +93,11 @@ TEST(SigmaCondition, UndefinedIdentifierAndEmptyPattern) {
     EXPECT_FALSE(c.ok);
     EXPECT_TRUE(c.has("condition.undefined"));
     EXPECT_TRUE(c.has("condition.pattern"));
-    for (const auto& p : c.problems)
-        if (p.code == "condition.undefined") EXPECT_EQ(p.column, 14 + 12) << p.message;
+    for (const auto& p : c.problems) {
+        if (p.code == "condition.undefined") {
+            EXPECT_EQ(p.column, 14 + 12) << p.message;
+        }
+    }
 }
 
 TEST(SigmaReader, StructureProblemsAreAllCollected) {
