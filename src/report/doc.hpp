@@ -24,6 +24,14 @@ struct block {
     std::vector<std::vector<cell>> rows;
     std::string svg;    ///< chart: the SVG (HTML); Markdown shows `headers`/`rows` instead
     std::vector<std::pair<std::string, std::string>> pairs;  ///< facts: label → value
+
+    static block of(kind k, std::string text = {}, std::string id = {}) {
+        block b;
+        b.k = k;
+        b.text = std::move(text);
+        b.id = std::move(id);
+        return b;
+    }
 };
 
 struct doc {
@@ -33,29 +41,29 @@ struct doc {
     std::vector<block> blocks;
     std::string footer;
 
-    void h2(std::string text, std::string id) { blocks.push_back(block{block::h2, std::move(text), std::move(id)}); }
-    void h3(std::string text) { blocks.push_back(block{block::h3, std::move(text)}); }
-    void para(std::string text) { blocks.push_back(block{block::para, std::move(text)}); }
-    void note(std::string text) { blocks.push_back(block{block::note, std::move(text)}); }
+    void h2(std::string text, std::string id) { blocks.push_back(block::of(block::h2, std::move(text), std::move(id))); }
+    void h3(std::string text) { blocks.push_back(block::of(block::h3, std::move(text))); }
+    void para(std::string text) { blocks.push_back(block::of(block::para, std::move(text))); }
+    void note(std::string text) { blocks.push_back(block::of(block::note, std::move(text))); }
     void list(std::vector<std::string> items, bool ordered = false) {
-        block b{ordered ? block::olist : block::list};
+        block b = block::of(ordered ? block::olist : block::list);
         b.items = std::move(items);
         blocks.push_back(std::move(b));
     }
     block& table(std::vector<std::string> headers) {
-        block b{block::table};
+        block b = block::of(block::table);
         b.headers = std::move(headers);
         blocks.push_back(std::move(b));
         return blocks.back();
     }
     block& chart(std::string caption, std::string svg) {
-        block b{block::chart, std::move(caption)};
+        block b = block::of(block::chart, std::move(caption));
         b.svg = std::move(svg);
         blocks.push_back(std::move(b));
         return blocks.back();
     }
     void facts(std::vector<std::pair<std::string, std::string>> f) {
-        block b{block::facts};
+        block b = block::of(block::facts);
         b.pairs = std::move(f);
         blocks.push_back(std::move(b));
     }

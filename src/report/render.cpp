@@ -118,9 +118,9 @@ std::string join(const std::vector<std::string>& v, const std::string& sep, std:
     return s;
 }
 
-cell num(std::uint64_t v) { return cell{commas(v), "", true}; }
-cell txt(std::string s) { return cell{std::move(s)}; }
-cell code(std::string s) { return cell{std::move(s), "", false, true}; }
+cell num(std::uint64_t v) { return cell{commas(v), "", true, false, ""}; }
+cell txt(std::string s) { return cell{std::move(s), "", false, false, ""}; }
+cell code(std::string s) { return cell{std::move(s), "", false, true, ""}; }
 cell lvl(const std::string& l, bool ja) { return cell{level_word(l, ja), "", false, false, "lv lv-" + l}; }
 
 std::string truncate(const std::string& s, std::size_t n) {
@@ -637,7 +637,7 @@ doc incident_doc(const incident_report& r, const render_options& o) {
                             t("File:line", "ファイル:行"), t("Record", "レコード")});
         for (const auto& e : r.evidence) {
             std::string where = e.file + (e.line ? ":" + std::to_string(e.line) : "@" + std::to_string(e.offset));
-            tb.rows.push_back({cell{std::to_string(e.event_id), "", true}, txt(local_time(e.ts, o.zone)), txt(e.source_type),
+            tb.rows.push_back({cell{std::to_string(e.event_id), "", true, false, ""}, txt(local_time(e.ts, o.zone)), txt(e.source_type),
                                code(where), code(truncate(e.gist.empty() ? e.raw : e.gist, 240))});
         }
     }
@@ -750,7 +750,7 @@ doc summary_doc(const summary_report& r, const render_options& o) {
         ch.svg = detail::svg_stacked(rows, series, colors, vals, labels);
         // The chart's table is the Markdown form; HTML readers get the numbers too.
         auto copy = ch;
-        d.blocks.push_back(block{block::table});
+        d.blocks.push_back(block::of(block::table));
         d.blocks.back().headers = copy.headers;
         d.blocks.back().rows = copy.rows;
         d.blocks[d.blocks.size() - 2].headers.clear();  // Markdown shows the table once
@@ -814,7 +814,7 @@ doc summary_doc(const summary_report& r, const render_options& o) {
         ch.headers = {t("Rule", "ルール"), t("Alerts", "アラート"), t("Events", "イベント数")};
         for (const auto& c : r.noisy_rules) ch.rows.push_back({txt(label(c)), num(c.n), num(c.n2)});
         auto copy = ch;
-        d.blocks.push_back(block{block::table});
+        d.blocks.push_back(block::of(block::table));
         d.blocks.back().headers = copy.headers;
         d.blocks.back().rows = copy.rows;
         d.blocks[d.blocks.size() - 2].headers.clear();

@@ -68,7 +68,9 @@ public:
         e.raw = m_batch.copy(line);
         std::string_view why;
         auto st = p->parse(e.raw, m_ctx, m_batch, e, why);
-        if (st == parse::parse_status::malformed) EXPECT_FALSE(why.empty()) << line;
+        if (st == parse::parse_status::malformed) {
+            EXPECT_FALSE(why.empty()) << line;
+        }
         if (st == parse::parse_status::ok) {
             m_batch.commit();
             EXPECT_SCHEMA(m_batch, m_batch.events().back());
