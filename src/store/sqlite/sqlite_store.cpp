@@ -1675,6 +1675,14 @@ private:
     // Remove every batch up to `last` with its events (alerts stay: they are small and are what
     // a person looks back at), and move the chain's anchor there.
     status delete_through(std::int64_t last, retention_report& rep) {
+        // The indexer thread may hold texts of stored events it has not written yet, some of them
+        // about to be deleted: index everything stored first, so that remove_indexed finds them
+        // all (the indexer, seeing `through` moved past what it held, drops it).
+        if (!m_fts_in_main) {
+            auto ix = local_fts();
+            if (!ix) return ix.err();
+            if (auto st = ix.value()->catch_up(); !st) return st;
+        }
         // Slices of at most ~50k events so the writer never holds the lock for long.
         for (;;) {
             if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
