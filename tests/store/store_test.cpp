@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
@@ -272,7 +273,10 @@ TEST(store, grouped_appends_commit_or_roll_back_together) {
     auto s = open_rw(d.db());
     event_batch b;
     for (int i = 0; i < 10; ++i) add_event(b, k_t0 + i, "line " + std::to_string(i), "10.0.0.1", "u");
-    store::checkpoint c{.key = "file:1:2", .path = "/var/log/x", .offset = 10};
+    store::checkpoint c;
+    c.key = "file:1:2";
+    c.path = "/var/log/x";
+    c.offset = 10;
     ASSERT_TRUE(s->append(b, {}, std::vector<store::checkpoint>{c}).ok());
     // A group that fails half-way leaves nothing behind: neither its events nor its checkpoints.
     ASSERT_TRUE(s->begin_group().ok());
@@ -367,4 +371,65 @@ TEST(store, full_text_index_catches_up_and_is_rebuilt_when_it_does_not_match) {
         EXPECT_EQ(count(*s, "alpha"), 50);
     }
     exec(fts.string(), "INSERT INTO events_fts(events_fts) VALUES('integrity-check')");
+}
+
+// The address and user indexes are partial: an event without the field adds no entry (most
+// events lack one of the two), and a condition on the field still uses them. A store made
+// before them, with full indexes under the old names, gets the partial ones when opened.
+TEST(store, address_and_user_indexes_are_partial_and_replace_the_old_full_ones) {
+    temp_dir d;
+    open_rw(d.db()).reset();
+    exec(d.db(), "DROP INDEX events_user_name_nn; DROP INDEX events_source_ip_nn; "
+                 "CREATE INDEX events_user_name ON events(user_name, ts); "
+                 "CREATE INDEX events_source_ip ON events(source_ip, ts);");
+    auto s = open_rw(d.db());
+    event_batch b;
+    add_event(b, k_t0, "Failed password for root from 10.0.0.1 port 22", "10.0.0.1", "root");
+    auto& fw = b.begin();  // a firewall line: an address, no user
+    fw.ts = k_t0 + 1;
+    fw.raw = b.copy("IN=eth0 SRC=10.0.0.9 DST=10.0.0.5 DPT=445");
+    fw.source_type = "netfilter";
+    b.add_copy(f::source_ip, "10.0.0.9");
+    b.commit();
+    auto& app = b.begin();  // neither
+    app.ts = k_t0 + 2;
+    app.raw = b.copy("backup finished");
+    app.source_type = "syslog";
+    b.commit();
+    ASSERT_TRUE(s->append(b, {}, {}).ok());
+
+    auto q = s->select("SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name='events' ORDER BY name", {});
+    ASSERT_TRUE(q.ok()) << q.err().message;
+    std::map<std::string, std::string> idx;
+    for (const auto& r : q.value().rows) idx[std::get<std::string>(r.values[0])] = std::get<std::string>(r.values[1]);
+    EXPECT_EQ(idx.count("events_user_name"), 0u);
+    EXPECT_EQ(idx.count("events_source_ip"), 0u);
+    ASSERT_EQ(idx.count("events_user_name_nn"), 1u);
+    ASSERT_EQ(idx.count("events_source_ip_nn"), 1u);
+    EXPECT_NE(idx["events_user_name_nn"].find("WHERE user_name IS NOT NULL"), std::string::npos);
+    EXPECT_NE(idx["events_source_ip_nn"].find("WHERE source_ip IS NOT NULL"), std::string::npos);
+
+    // Entries only for events that have the field.
+    auto n = [&](const std::string& sql) {
+        auto r = s->select(sql, {});
+        EXPECT_TRUE(r.ok()) << sql << ": " << (r.ok() ? "" : r.err().message);
+        return r.ok() && !r.value().rows.empty() ? std::get<std::int64_t>(r.value().rows[0].values[0]) : -1;
+    };
+    EXPECT_EQ(n("SELECT count(*) FROM events INDEXED BY events_user_name_nn WHERE user_name IS NOT NULL"), 1);
+    EXPECT_EQ(n("SELECT count(*) FROM events INDEXED BY events_source_ip_nn WHERE source_ip IS NOT NULL"), 2);
+
+    // A query on the field, as the search compiler writes it (a bound value), uses the index.
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(d.db().c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    for (const char* sql : {"EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE e.user_name = ?1 ORDER BY e.ts DESC LIMIT 100",
+                            "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE e.source_ip GLOB ?1"}) {
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+        sqlite3_bind_text(st, 1, "10.0.0.*", -1, SQLITE_STATIC);  // a GLOB's range comes from the bound value
+        std::string plan;
+        while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("\n");
+        sqlite3_finalize(st);
+        EXPECT_NE(plan.find("_nn"), std::string::npos) << sql << "\n" << plan;
+    }
+    sqlite3_close(h);
 }

@@ -78,8 +78,12 @@ CREATE VIEW IF NOT EXISTS event_text(id, text) AS
 -- Few indexes on purpose: each costs about a microsecond per stored event (docs/decisions/0003).
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 -- (field, ts): "this user's / address's newest events" reads the index in order and stops.
-CREATE INDEX IF NOT EXISTS events_source_ip ON events(source_ip, ts);
-CREATE INDEX IF NOT EXISTS events_user_name ON events(user_name, ts);
+-- Partial: an event without the field (a firewall line has no user, an application log often
+-- no address) adds no entry. Any condition on the field implies it is not null, so SQLite
+-- still uses these for every query that filters on it. Stores made before this had full
+-- indexes under the names without "_nn": dropped below (open()), these built in their place.
+CREATE INDEX IF NOT EXISTS events_source_ip_nn ON events(source_ip, ts) WHERE source_ip IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_user_name_nn ON events(user_name, ts) WHERE user_name IS NOT NULL;
 -- Covering for "this kind of event with this outcome, by address" (failed logons by source):
 -- the query reads only the matching index entries. The query compiler keeps other queries
 -- off it (a search through it that must look up rows is slower than a scan).
@@ -687,7 +691,8 @@ public:
                            "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;");
             !st)
             return st;
-        if (auto st = exec(std::string("BEGIN IMMEDIATE;") + k_schema +
+        if (auto st = exec(std::string("BEGIN IMMEDIATE; DROP INDEX IF EXISTS events_source_ip; "
+                                       "DROP INDEX IF EXISTS events_user_name;") + k_schema +
                            "INSERT OR IGNORE INTO meta VALUES('schema_version','" +
                            std::to_string(k_schema_version) + "'); COMMIT;");
             !st) {
