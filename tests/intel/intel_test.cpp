@@ -305,7 +305,9 @@ TEST(intel, five_million_indicators) {
     std::size_t found2 = 0;
     for (std::size_t i = 0; i < out.size(); ++i) {
         found2 += out[i] != nullptr;
-        if (i % 1000 == 0) EXPECT_EQ(out[i], db.match_ip_text(probes[i]));
+        if (i % 1000 == 0) {
+            EXPECT_EQ(out[i], db.match_ip_text(probes[i]));
+        }
     }
     EXPECT_EQ(found, found2);
     std::printf("[intel] %d indicators: load %.2f s, %.0f MiB; IP lookups %.1f M/s one by one, %.1f M/s batched (%zu hits)\n",

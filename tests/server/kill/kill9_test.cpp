@@ -207,7 +207,9 @@ TEST(kill9, no_loss_no_duplicates_across_repeated_crashes) {
             EXPECT_EQ(uniq.size(), v.size()) << stream << ": duplicates";
             // A gap-free prefix of what was sent on this connection.
             EXPECT_LE(static_cast<long long>(v.size()), count) << stream;
-            if (!v.empty()) EXPECT_EQ(v.back(), static_cast<long long>(v.size()) - 1) << stream << ": a gap";
+            if (!v.empty()) {
+                EXPECT_EQ(v.back(), static_cast<long long>(v.size()) - 1) << stream << ": a gap";
+            }
             tcp_sent += count;
             tcp_stored += static_cast<long long>(v.size());
         }
