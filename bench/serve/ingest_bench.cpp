@@ -12,7 +12,9 @@
 #include <cstring>
 #include <unistd.h>
 #include <sstream>
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "../../tests/server/harness.hpp"
 #include "store/store.hpp"
@@ -65,10 +67,10 @@ struct args {
     std::string keep;
 };
 
-// CPU seconds (user + system) a process has used so far: the box is shared, so events per
-// CPU-second says more than wall-clock rates when others are busy.
-double cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+// CPU seconds (user + system) a process or thread (its /proc stat file) has used so far: the box
+// is shared, so events per CPU-second says more than wall-clock rates when others are busy.
+double cpu_seconds_of(const std::string& stat_path) {
+    std::ifstream in(stat_path);
     std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto close = s.rfind(')');
     if (close == std::string::npos) return 0;
@@ -80,6 +82,22 @@ double cpu_seconds(pid_t pid) {
         if (i == 15) st = std::stoull(f);
     }
     return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double cpu_seconds(pid_t pid) { return cpu_seconds_of("/proc/" + std::to_string(pid) + "/stat"); }
+
+// CPU seconds per thread name (the daemon names its threads: mm-store, mm-fts-index, mm-parse,
+// mm-wal-ckpt, …), summed over threads of the same name: which stage costs what per event.
+std::map<std::string, double> thread_cpu_seconds(pid_t pid) {
+    std::map<std::string, double> out;
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        std::ifstream c(t.path() / "comm");
+        std::string name;
+        std::getline(c, name);
+        if (!name.empty()) out[name] += cpu_seconds_of((t.path() / "stat").string());
+    }
+    return out;
 }
 
 }  // namespace
@@ -134,6 +152,7 @@ int main(int argc, char** argv) {
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         double alerts = p.metric("mimamori_alerts_total");
         double cpu = cpu_seconds(p.pid());
+        auto per_thread = thread_cpu_seconds(p.pid());
         if (p.terminate() != 0 || !done) {
             std::fprintf(stderr, "round %d: daemon did not store everything in time\n%s", r, p.log().c_str());
             return 1;
@@ -151,6 +170,11 @@ int main(int argc, char** argv) {
         cpu_rates.push_back(cpu > 0 ? static_cast<double>(a.events) / cpu : 0);
         std::printf("  round %d: %.2f s, %.0f events/s, %.1f MB/s, %.0f alerts; daemon CPU %.1f s (%.0f events per CPU-second)\n",
                     r + 1, secs, rate, bytes / 1e6 / secs, alerts, cpu, cpu_rates.back());
+        std::string threads;
+        for (const auto& [name, sec] : per_thread)
+            if (sec * 1e6 / static_cast<double>(a.events) >= 0.05)
+                threads += "  " + name + " " + std::to_string(sec * 1e6 / static_cast<double>(a.events)).substr(0, 4);
+        std::printf("    CPU µs per event by thread:%s\n", threads.c_str());
         if (!a.keep.empty() && r == a.rounds - 1) std::filesystem::copy_file(d / "m.db", a.keep);
     }
     std::sort(rates.begin(), rates.end());
