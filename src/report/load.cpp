@@ -39,6 +39,14 @@ std::string as_str(const sql_value& v) {
     return {};
 }
 bool is_null(const sql_value& v) { return std::holds_alternative<std::monostate>(v); }
+// A list entry: a label and its count (and for top targets, what kind of thing it is).
+labelled_count counted(std::string label, std::uint64_t n, std::string kind = {}) {
+    labelled_count c;
+    c.label = std::move(label);
+    c.n = n;
+    c.kind = std::move(kind);
+    return c;
+}
 timestamp_ns as_time(const sql_value& v) { return is_null(v) ? k_no_time : as_int(v); }
 timestamp_ns parse_time(const sql_value& v) {
     timestamp_ns t = k_no_time;
@@ -216,7 +224,7 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
                             rp);
         if (!bq) return bq.err();
         for (const auto& row : bq.value().rows) {
-            labelled_count c{as_str(row.values[0]), as_u(row.values[1])};
+            labelled_count c = counted(as_str(row.values[0]), as_u(row.values[1]));
             r.related_events += c.n;
             r.failed_logons += as_u(row.values[2]);
             r.successful_logons += as_u(row.values[3]);
@@ -242,7 +250,7 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
         r.files_total = fq.value().rows.size();
         for (const auto& row : fq.value().rows) {
             if (r.files.size() >= 30) break;
-            r.files.push_back({as_str(row.values[0]), as_u(row.values[1])});
+            r.files.push_back(counted(as_str(row.values[0]), as_u(row.values[1])));
         }
     }
 
@@ -317,7 +325,7 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
         source_seen s{as_str(row.values[0]), as_time(row.values[1]), as_time(row.values[2]), as_u(row.values[3]),
                       as_u(row.values[4])};
         r.events += s.events;
-        r.events_by_source.push_back({s.source_type, s.events});
+        r.events_by_source.push_back(counted(s.source_type, s.events));
         if (s.last != k_no_time && (newest == k_no_time || s.last > newest)) newest = s.last;
         r.sources.push_back(std::move(s));
     }
@@ -370,7 +378,7 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
                         "WHERE ts >= ? AND ts < ?) WHERE s IS NOT NULL GROUP BY s ORDER BY 2 DESC, 1 LIMIT ?",
                         span_top);
     if (!tq) return tq.err();
-    for (const auto& row : tq.value().rows) r.top_sources.push_back({as_str(row.values[0]), as_u(row.values[1])});
+    for (const auto& row : tq.value().rows) r.top_sources.push_back(counted(as_str(row.values[0]), as_u(row.values[1])));
     auto gq = st.select(
         "SELECT k, t, count(*) FROM ("
         "SELECT 'user' AS k, json_extract(json,'$.entities.\"user.name\"') AS t FROM alerts WHERE ts >= ?1 AND ts < ?2 "
@@ -380,7 +388,7 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
         span_top);
     if (!gq) return gq.err();
     for (const auto& row : gq.value().rows)
-        r.top_targets.push_back({as_str(row.values[1]), as_u(row.values[2]), 0, as_str(row.values[0])});
+        r.top_targets.push_back(counted(as_str(row.values[1]), as_u(row.values[2]), as_str(row.values[0])));
     auto nq = st.select("SELECT rule_name, count(*), sum(ifnull(json_extract(json,'$.count'),0)), "
                         "max(json_extract(json,'$.title_ja')) FROM alerts "
                         "WHERE ts >= ? AND ts < ? GROUP BY rule_name ORDER BY 2 DESC, 1 LIMIT ?",

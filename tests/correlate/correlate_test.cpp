@@ -87,7 +87,7 @@ correlation: {type: event_count, rules: [a], timespan: 1h}
 
 TEST(correlate, event_count_threshold_and_growth) {
     auto eng = make(k_bf);
-    feeder f{*eng};
+    feeder f{*eng, {}};
     for (int i = 0; i < 4; ++i) f("ssh_fail", t0 + i * s_, kv({{"source.ip", "203.0.113.5"}}));
     EXPECT_TRUE(f.hits.empty());
     f("ssh_fail", t0 + 4 * s_, kv({{"source.ip", "203.0.113.5"}}));
@@ -113,14 +113,14 @@ TEST(correlate, event_count_threshold_and_growth) {
 TEST(correlate, event_count_window_edges) {
     // 5 events within 60 s → hit; the same 5 spread over more than 60 s → none.
     auto eng = make(k_bf);
-    feeder f{*eng};
+    feeder f{*eng, {}};
     for (int i = 0; i < 5; ++i) f("ssh_fail", t0 + i * 14 * s_, kv({{"source.ip", "a"}}));  // 0..56 s
     EXPECT_EQ(f.hits.size(), 1u);
     for (int i = 0; i < 5; ++i) f("ssh_fail", t0 + i * 16 * s_, kv({{"source.ip", "b"}}));  // 0..64 s
     EXPECT_EQ(f.hits.size(), 1u) << "events 64 s apart are never in one 60 s window";
     // Exactly at the timespan: the first event has left the window.
     auto eng2 = make(k_bf);
-    feeder g{*eng2};
+    feeder g{*eng2, {}};
     for (int i = 0; i < 4; ++i) g("ssh_fail", t0 + i * s_, kv({{"source.ip", "c"}}));
     g("ssh_fail", t0 + 60 * s_ + 3 * s_, kv({{"source.ip", "c"}}));
     EXPECT_TRUE(g.hits.empty());
@@ -136,7 +136,7 @@ correlation:
   timespan: 10m
   condition: {field: user.name, gte: 3}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("auth_fail", t0, kv({{"source.ip", "x"}, {"user.name", "alice"}}));
     f("auth_fail", t0 + s_, kv({{"source.ip", "x"}, {"user.name", "alice"}}));
     f("auth_fail", t0 + 2 * s_, kv({{"source.ip", "x"}, {"user.name", "bob"}}));
@@ -159,7 +159,7 @@ TEST(correlate, value_count_many_values_state_is_capped) {
 title: Port scan
 correlation: {type: value_count, rules: [fw], group-by: [source.ip], timespan: 1m, condition: {field: destination.port, gt: 20}}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     for (int p = 1; p <= 5000; ++p)
         f("fw", t0 + p * 1'000'000LL, kv({{"source.ip", "s"}, {"destination.port", std::to_string(p)}}));
     ASSERT_FALSE(f.hits.empty());
@@ -174,7 +174,7 @@ TEST(correlate, temporal_any_order) {
 title: recon
 correlation: {type: temporal, rules: [whoami, net_user, ipconfig], group-by: [host.name], timespan: 5m}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("ipconfig", t0, kv({{"host.name", "pc1"}}));
     f("whoami", t0 + 10 * s_, kv({{"host.name", "pc1"}}));
     f("whoami", t0 + 10 * s_, kv({{"host.name", "pc2"}}));
@@ -195,7 +195,7 @@ TEST(correlate, temporal_with_condition) {
 title: two of three
 correlation: {type: temporal, rules: [a, b, c], group-by: [h], timespan: 5m, condition: {gte: 2}}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("a", t0, kv({{"h", "1"}}));
     EXPECT_TRUE(f.hits.empty());
     f("c", t0 + s_, kv({{"h", "1"}}));
@@ -226,7 +226,7 @@ correlation:
     EXPECT_FALSE(eng->emits_alerts("", "many_failed")) << "inner link of a chain without generate";
     EXPECT_FALSE(eng->emits_alerts("", "failed_login")) << "referenced base rule";
     EXPECT_TRUE(eng->emits_alerts("", "unrelated"));
-    feeder f{*eng};
+    feeder f{*eng, {}};
     // Success first: no sequence.
     f("success", t0, kv({{"user", "tanaka"}}));
     for (int i = 1; i <= 3; ++i) f("failed_login", t0 + i * s_, kv({{"user", "tanaka"}}));
@@ -248,7 +248,7 @@ TEST(correlate, temporal_ordered_wrong_order_does_not_fire) {
 title: a then b then c
 correlation: {type: temporal_ordered, rules: [a, b, c], group-by: [h], timespan: 1h}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("b", t0, kv({{"h", "1"}}));
     f("a", t0 + s_, kv({{"h", "1"}}));
     f("c", t0 + 2 * s_, kv({{"h", "1"}}));
@@ -272,7 +272,7 @@ correlation:
       internal_error: destination.ip
       new_connection: source.ip
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("internal_error", t0, kv({{"destination.ip", "10.0.0.7"}, {"source.ip", "203.0.113.1"}}));
     f("new_connection", t0 + s_, kv({{"source.ip", "10.0.0.8"}}));
     EXPECT_TRUE(f.hits.empty());
@@ -289,7 +289,7 @@ correlation: {type: value_sum, rules: [conn], group-by: [source.ip], timespan: 1
 title: avg
 correlation: {type: value_avg, rules: [conn], group-by: [source.ip], timespan: 1h, condition: {field: source.bytes, gte: 500}}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("conn", t0, kv({{"source.ip", "10.0.0.5"}, {"source.bytes", "400"}}));
     EXPECT_TRUE(f.hits.empty());
     f("conn", t0 + s_, kv({{"source.ip", "10.0.0.5"}, {"source.bytes", "700"}}));
@@ -308,7 +308,7 @@ TEST(correlate, value_percentile_rare_value) {
 title: rare process
 correlation: {type: value_percentile, rules: [proc], group-by: [host.name], timespan: 24h, condition: {field: process.name, lte: 1}}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     for (int i = 0; i < 300; ++i)
         f("proc", t0 + i * s_, kv({{"host.name", "pc"}, {"process.name", i % 2 ? "chrome.exe" : "explorer.exe"}}));
     EXPECT_TRUE(f.hits.empty());
@@ -323,7 +323,7 @@ TEST(correlate, lt_condition_checked_when_window_closes) {
 title: too quiet
 correlation: {type: event_count, rules: [hb], group-by: [host.name], timespan: 10m, condition: {lt: 3}}
 )");
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("hb", t0, kv({{"host.name", "quiet"}}));
     for (int i = 0; i < 5; ++i) f("hb", t0 + i * s_, kv({{"host.name", "busy"}}));
     EXPECT_TRUE(f.hits.empty()) << "not decided before the window ends";
@@ -388,7 +388,7 @@ TEST(correlate, late_input_beyond_lateness_is_counted) {
     options o;
     o.lateness = 5 * s_;
     auto eng = make(k_bf, o);
-    feeder f{*eng};
+    feeder f{*eng, {}};
     f("ssh_fail", t0 + 100 * s_, kv({{"source.ip", "a"}}));
     f("ssh_fail", t0 + 200 * s_, kv({{"source.ip", "a"}}));  // releases the first
     f("ssh_fail", t0 + 300 * s_, kv({{"source.ip", "a"}}));  // releases the second
@@ -402,7 +402,7 @@ TEST(correlate, memory_cap_evicts_and_counts) {
     options o;
     o.memory_cap = 2u << 20;  // 2 MiB
     auto eng = make(k_bf, o);
-    feeder f{*eng};
+    feeder f{*eng, {}};
     for (int i = 0; i < 200'000; ++i) f("ssh_fail", t0 + i * 1'000'000LL, kv({{"source.ip", "k" + std::to_string(i)}}));
     auto st = eng->stats();
     EXPECT_GT(st.rules[0].evicted, 0u);
@@ -418,7 +418,7 @@ TEST(correlate, expired_groups_are_dropped_before_evicting) {
     options o;
     o.memory_cap = 2u << 20;
     auto eng = make(k_bf, o);
-    feeder f{*eng};
+    feeder f{*eng, {}};
     // One new key a second: with a 60 s window almost all of them are expired when the cap is hit.
     for (int i = 0; i < 100'000; ++i) f("ssh_fail", t0 + i * s_, kv({{"source.ip", "k" + std::to_string(i)}}));
     auto st = eng->stats();

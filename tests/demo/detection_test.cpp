@@ -86,9 +86,10 @@ TEST_F(demo_detection, stories_a_and_b_are_found_at_every_stage) {
         for (const auto& st : s.stages) {
             EXPECT_TRUE(st.detected()) << "story " << id << " stage " << st.stage << " not detected\n" << t;
             // No alert of the story's stage about its entities on records it did not write.
-            if (st.alerts + st.near > 0)
+            if (st.alerts + st.near > 0) {
                 EXPECT_GE(static_cast<double>(st.alerts) / static_cast<double>(st.alerts + st.near), 0.9)
                     << id << " " << st.stage << "\n" << t;
+            }
         }
     }
 }
@@ -135,10 +136,12 @@ TEST_F(demo_detection, few_false_alarms_on_the_staff) {
     const double found = static_cast<double>(s_eval->attributed + s_eval->background);
     ASSERT_GT(s_eval->alerts, 0u);
     EXPECT_GE(found / static_cast<double>(s_eval->alerts), 0.98) << t;
-    for (const auto& s : s_eval->stories)
-        if (s.total.alerts + s.total.near > 0)
+    for (const auto& s : s_eval->stories) {
+        if (s.total.alerts + s.total.near > 0) {
             EXPECT_GE(static_cast<double>(s.total.alerts) / static_cast<double>(s.total.alerts + s.total.near), 0.9)
                 << "story " << s.id << "\n" << t;
+        }
+    }
 }
 
 TEST(demo_rule_pack, every_built_in_rule_loads) {
