@@ -225,7 +225,6 @@ void stored_event_json(std::int64_t ts, std::string_view source_type, std::strin
                        std::int64_t line, std::int64_t offset, std::string_view fields_json,
                        std::string_view raw, std::string_view parse_error, std::string& out);
 
-
 /// Lower-case hex of raw bytes.
 std::string to_hex(std::string_view bytes);
 

@@ -372,11 +372,7 @@ public:
         if (auto st = exec_on(m_fts, "BEGIN IMMEDIATE"); !st) return st;
         std::int64_t end = 0;
         auto st = main_end(end);
-        if (st && (state("uid") != m_uid || state_int("through") > end)) {
-            st = exec_on(m_fts, "INSERT INTO events_fts(events_fts) VALUES('delete-all')");
-            if (st) st = put("uid", m_uid, 0, false);
-            if (st) st = put("through", {}, 0, true);
-        }
+        if (st && (state("uid") != m_uid || state_int("through") > end)) st = start_over();
         if (!st) {
             (void)exec_on(m_fts, "ROLLBACK");
             return st;
@@ -403,7 +399,8 @@ public:
                 m_ids.push_back(given->first + static_cast<std::int64_t>(i));
                 m_ends.push_back(given->ends[i] - base);
             }
-            m_texts.assign(given->texts, base);
+            if (base == 0) m_texts.swap(given->texts);  // usually: all of it is new
+            else m_texts.assign(given->texts, base);
             std::int64_t end = given->next() - 1;
             given->clear();
             return write_phase(from, end, true);
@@ -525,6 +522,14 @@ private:
         return {};
     }
 
+    // Inside the index's write transaction: empty the index and make it this store's, indexed
+    // through nothing.
+    status start_over() {
+        if (auto st = exec_on(m_fts, "INSERT INTO events_fts(events_fts) VALUES('delete-all')"); !st) return st;
+        if (auto st = put("uid", m_uid, 0, false); !st) return st;
+        return put("through", {}, 0, true);
+    }
+
     // Inside the index's write transaction: store what the read phase found (texts of the
     // events after `from` up to `end`, all of them when `exhausted`).
     result<bool> write_in_tx(std::int64_t from, std::int64_t end, bool exhausted) {
@@ -534,9 +539,7 @@ private:
         if (auto st = main_end(now_end); !st) return st.err();
         if (state("uid") != m_uid || through > now_end) {
             // Not this store's index, or ahead of it: start again from nothing.
-            if (auto st = exec_on(m_fts, "INSERT INTO events_fts(events_fts) VALUES('delete-all')"); !st) return st.err();
-            if (auto st = put("uid", m_uid, 0, false); !st) return st.err();
-            if (auto st = put("through", {}, 0, true); !st) return st.err();
+            if (auto st = start_over(); !st) return st.err();
             return true;
         }
         if (through != from) return through < now_end;  // another connection indexed meanwhile: read again
@@ -736,13 +739,13 @@ public:
             sqlite3_close_v2(c);
             return st;
         }
-        // Replaces the automatic checkpoint (which is itself a WAL hook): the writer learns
-        // the WAL's length after each commit (restart_wal).
         // A WAL that grew (a long reader kept it from restarting) shrinks back at its next restart.
         if (auto st = exec("PRAGMA journal_size_limit=268435456"); !st) {
             sqlite3_close_v2(c);
             return st;
         }
+        // Replaces the automatic checkpoint (which is itself a WAL hook): the writer learns
+        // the WAL's length after each commit (restart_wal).
         sqlite3_wal_hook(
             m_db,
             [](void* self, sqlite3*, const char*, int frames) {
