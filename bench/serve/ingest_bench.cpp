@@ -170,11 +170,10 @@ int main(int argc, char** argv) {
         cpu_rates.push_back(cpu > 0 ? static_cast<double>(a.events) / cpu : 0);
         std::printf("  round %d: %.2f s, %.0f events/s, %.1f MB/s, %.0f alerts; daemon CPU %.1f s (%.0f events per CPU-second)\n",
                     r + 1, secs, rate, bytes / 1e6 / secs, alerts, cpu, cpu_rates.back());
-        std::string threads;
+        std::printf("    CPU µs per event by thread:");
         for (const auto& [name, sec] : per_thread)
-            if (sec * 1e6 / static_cast<double>(a.events) >= 0.05)
-                threads += "  " + name + " " + std::to_string(sec * 1e6 / static_cast<double>(a.events)).substr(0, 4);
-        std::printf("    CPU µs per event by thread:%s\n", threads.c_str());
+            if (double us = sec * 1e6 / static_cast<double>(a.events); us >= 0.05) std::printf("  %s %.2f", name.c_str(), us);
+        std::printf("\n");
         if (!a.keep.empty() && r == a.rounds - 1) std::filesystem::copy_file(d / "m.db", a.keep);
     }
     std::sort(rates.begin(), rates.end());
