@@ -473,3 +473,42 @@ TEST(store, a_batch_keeps_every_rows_id_columns_and_document_in_order) {
     ASSERT_TRUE(rep.ok());
     EXPECT_TRUE(rep.value().ok) << rep.value().reason;
 }
+
+// A group's `events` rows are inserted at commit, in address order (pending_rows): each id must
+// still get its own event's values, also when the caller refills one batch object between the
+// appends (the values are copied), and events without an address keep theirs empty.
+TEST(store, a_group_stores_each_event_under_its_own_id_when_the_batch_is_reused) {
+    temp_dir d;
+    auto s = open_rw(d.db());
+    event_batch b;
+    auto ip_of = [](int i) { return i % 5 == 0 ? std::string() : "10.0." + std::to_string(99 - i) + ".1"; };
+    ASSERT_TRUE(s->begin_group().ok());
+    for (int part = 0; part < 2; ++part) {
+        b.clear();
+        for (int j = 0; j < 40; ++j) {
+            int i = part * 40 + j;
+            add_event(b, k_t0 + i, "line " + std::to_string(i), ip_of(i), "u" + std::to_string(i));
+        }
+        auto r = s->append(b, {}, {});
+        ASSERT_TRUE(r.ok()) << r.err().message;
+    }
+    b.clear();
+    add_event(b, k_t0, "overwritten", "1.1.1.1", "x");  // the batch's memory now holds other values
+    ASSERT_TRUE(s->commit_group().ok());
+    auto q = s->select("SELECT e.id, e.source_ip, e.user_name, d.raw FROM events e JOIN event_docs d ON d.id = e.id ORDER BY e.id", {});
+    ASSERT_TRUE(q.ok()) << q.err().message;
+    ASSERT_EQ(q.value().rows.size(), 80u);
+    for (int i = 0; i < 80; ++i) {
+        SCOPED_TRACE(i);
+        const auto& v = q.value().rows[static_cast<std::size_t>(i)].values;
+        EXPECT_EQ(std::get<std::int64_t>(v[0]), i + 1);
+        if (ip_of(i).empty()) EXPECT_TRUE(std::holds_alternative<std::monostate>(v[1]));
+        else EXPECT_EQ(std::get<std::string>(v[1]), ip_of(i));
+        EXPECT_EQ(std::get<std::string>(v[2]), "u" + std::to_string(i));
+        EXPECT_EQ(std::get<std::string>(v[3]), "line " + std::to_string(i));
+    }
+    auto rep = s->verify();
+    ASSERT_TRUE(rep.ok());
+    EXPECT_TRUE(rep.value().ok) << rep.value().reason;
+    EXPECT_EQ(rep.value().batches, 2u);
+}
