@@ -166,7 +166,17 @@ public:
         return static_cast<double>(hi - lo) > 0.25 * static_cast<double>(m_opts.stored_to - m_opts.stored_from);
     }
 
-    std::string match(const node& n) {
+    // A condition on the address or user reaches its index only with the partitions named
+    // (store::every_partition, schema.hpp).
+    static std::string partitioned(const resolved& r, std::string cond) {
+        if (r.where != where_kind::events || (r.expr != "e.source_ip" && r.expr != "e.user_name")) return cond;
+        return "(" + cond + " AND " + store::every_partition("e.id") + ")";
+    }
+
+    std::string match(const node& n) { return partitioned(resolve_cond(n.field), match_cond(n)); }
+    std::string range(const node& n) { return partitioned(resolve_cond(n.field), range_cond(n)); }
+
+    std::string match_cond(const node& n) {
         auto r = resolve_cond(n.field);
         if (r.where == where_kind::json) {
             std::string p = param(json_path(n.field));
@@ -192,7 +202,7 @@ public:
         return r.expr + " = " + param(typed(r, n.value, n.value_column));
     }
 
-    std::string range(const node& n) {
+    std::string range_cond(const node& n) {
         auto r = resolve_cond(n.field);
         if (r.where == where_kind::json) {
             // Numeric when both bounds are numbers, text order otherwise.

@@ -4,6 +4,7 @@
 /// one, and on the event's JSON fields otherwise). Columns exist for the fields that filters
 /// and `stats … by` use most; every field is also in the JSON.
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/fields.hpp"
@@ -47,5 +48,23 @@ inline constexpr column_info k_doc_columns[] = {
     {"log.offset", "offset", column_type::integer, k_no_field},
     {"event.original", "raw", column_type::text, k_no_field},
 };
+
+/// The address and user indexes lead with the event's partition, `id >> k_partition_shift`
+/// (65,536 consecutive events each): an insert then only reaches the newest partition's part of
+/// the index, which stays in the CPU caches however large the store grows (unpartitioned, the
+/// store thread's cost per event grew with the store: docs/decisions/0003-store.md). A query
+/// on the address or user reaches these indexes only with its partitions named: AND the
+/// condition with every_partition() (a tautology over the stored events; SQLite then seeks
+/// each partition once).
+inline constexpr int k_partition_shift = 16;
+
+/// "`id` is in one of the stored partitions", true for every stored event: lets SQLite seek the
+/// partitioned indexes. `id` is the events table's id column as the query names it ("e.id").
+inline std::string every_partition(std::string_view id) {
+    const std::string shift = std::to_string(k_partition_shift);
+    return "(" + std::string(id) + " >> " + shift + ") IN (WITH RECURSIVE mm_part(k) AS (SELECT (SELECT min(id) FROM events) >> " +
+           shift + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < (SELECT max(id) FROM events) >> " + shift +
+           ") SELECT k FROM mm_part)";
+}
 
 }  // namespace mimamori::store

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/fields.hpp"
+#include "store/schema.hpp"
 #include "store/store.hpp"
 
 namespace fs = std::filesystem;
@@ -376,12 +377,13 @@ TEST(store, full_text_index_catches_up_and_is_rebuilt_when_it_does_not_match) {
 // The address and user indexes are partial: an event without the field adds no entry (most
 // events lack one of the two), and a condition on the field still uses them. A store made
 // before them, with full indexes under the old names, gets the partial ones when opened.
-TEST(store, address_and_user_indexes_are_partial_and_replace_the_old_full_ones) {
+TEST(store, address_and_user_indexes_are_partitioned_partial_and_replace_the_old_ones) {
     temp_dir d;
     open_rw(d.db()).reset();
-    exec(d.db(), "DROP INDEX events_user_name_nn; DROP INDEX events_source_ip_nn; "
+    // A store as two older builds left it: full (field, ts) indexes, or partial ones ("_nn").
+    exec(d.db(), "DROP INDEX events_user_name_p; DROP INDEX events_source_ip_p; "
                  "CREATE INDEX events_user_name ON events(user_name, ts); "
-                 "CREATE INDEX events_source_ip ON events(source_ip, ts);");
+                 "CREATE INDEX events_source_ip_nn ON events(source_ip, ts) WHERE source_ip IS NOT NULL;");
     auto s = open_rw(d.db());
     event_batch b;
     add_event(b, k_t0, "Failed password for root from 10.0.0.1 port 22", "10.0.0.1", "root");
@@ -403,11 +405,12 @@ TEST(store, address_and_user_indexes_are_partial_and_replace_the_old_full_ones) 
     std::map<std::string, std::string> idx;
     for (const auto& r : q.value().rows) idx[std::get<std::string>(r.values[0])] = std::get<std::string>(r.values[1]);
     EXPECT_EQ(idx.count("events_user_name"), 0u);
-    EXPECT_EQ(idx.count("events_source_ip"), 0u);
-    ASSERT_EQ(idx.count("events_user_name_nn"), 1u);
-    ASSERT_EQ(idx.count("events_source_ip_nn"), 1u);
-    EXPECT_NE(idx["events_user_name_nn"].find("WHERE user_name IS NOT NULL"), std::string::npos);
-    EXPECT_NE(idx["events_source_ip_nn"].find("WHERE source_ip IS NOT NULL"), std::string::npos);
+    EXPECT_EQ(idx.count("events_source_ip_nn"), 0u);
+    ASSERT_EQ(idx.count("events_user_name_p"), 1u);
+    ASSERT_EQ(idx.count("events_source_ip_p"), 1u);
+    const std::string lead = "(id >> " + std::to_string(store::k_partition_shift) + ", ";
+    EXPECT_NE(idx["events_user_name_p"].find(lead + "user_name, ts) WHERE user_name IS NOT NULL"), std::string::npos);
+    EXPECT_NE(idx["events_source_ip_p"].find(lead + "source_ip, ts) WHERE source_ip IS NOT NULL"), std::string::npos);
 
     // Entries only for events that have the field.
     auto n = [&](const std::string& sql) {
@@ -415,21 +418,26 @@ TEST(store, address_and_user_indexes_are_partial_and_replace_the_old_full_ones) 
         EXPECT_TRUE(r.ok()) << sql << ": " << (r.ok() ? "" : r.err().message);
         return r.ok() && !r.value().rows.empty() ? std::get<std::int64_t>(r.value().rows[0].values[0]) : -1;
     };
-    EXPECT_EQ(n("SELECT count(*) FROM events INDEXED BY events_user_name_nn WHERE user_name IS NOT NULL"), 1);
-    EXPECT_EQ(n("SELECT count(*) FROM events INDEXED BY events_source_ip_nn WHERE source_ip IS NOT NULL"), 2);
+    EXPECT_EQ(n("SELECT count(*) FROM events INDEXED BY events_user_name_p WHERE user_name IS NOT NULL"), 1);
+    EXPECT_EQ(n("SELECT count(*) FROM events INDEXED BY events_source_ip_p WHERE source_ip IS NOT NULL"), 2);
+    // The partition condition holds for every stored event.
+    EXPECT_EQ(n("SELECT count(*) FROM events e WHERE " + store::every_partition("e.id")), 3);
 
-    // A query on the field, as the search compiler writes it (a bound value), uses the index.
+    // A query on the field as the search compiler writes it (a bound value, the partitions
+    // named: tests/query's golden file) seeks the index, partition by partition.
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open_v2(d.db().c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    for (const char* sql : {"EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE e.user_name = ?1 ORDER BY e.ts DESC LIMIT 100",
-                            "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE e.source_ip GLOB ?1"}) {
+    const std::string parts = store::every_partition("e.id");
+    for (const std::string& sql : {"EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE (e.user_name = ?1 AND " + parts + ") ORDER BY e.ts DESC LIMIT 100",
+                                   "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE (e.source_ip GLOB ?1 AND " + parts + ")"}) {
         sqlite3_stmt* st = nullptr;
-        ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+        ASSERT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
         sqlite3_bind_text(st, 1, "10.0.0.*", -1, SQLITE_STATIC);  // a GLOB's range comes from the bound value
         std::string plan;
         while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("\n");
         sqlite3_finalize(st);
-        EXPECT_NE(plan.find("_nn"), std::string::npos) << sql << "\n" << plan;
+        EXPECT_NE(plan.find("SEARCH e USING COVERING INDEX events_"), std::string::npos) << sql << "\n" << plan;
+        EXPECT_NE(plan.find("_p (<expr>=? AND "), std::string::npos) << sql << "\n" << plan;
     }
     sqlite3_close(h);
 }

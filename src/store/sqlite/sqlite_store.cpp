@@ -33,6 +33,7 @@ timestamp_ns now_ns() {
 // The schema. Table `events` is narrow (the columns filters use); the large parts of an event
 // (raw record, all fields as JSON) live in `event_docs` under the same id, so scans and index
 // look-ups over `events` touch few pages.
+static_assert(k_partition_shift == 16, "the schema's partitioned indexes say id >> 16");
 const char* k_schema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batches(
@@ -77,13 +78,15 @@ CREATE VIEW IF NOT EXISTS event_text(id, text) AS
 -- fts_index below. Stores made before that keep theirs in this file (k_fts_in_main).
 -- Few indexes on purpose: each costs about a microsecond per stored event (docs/decisions/0003).
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
--- (field, ts): "this user's / address's newest events" reads the index in order and stops.
--- Partial: an event without the field (a firewall line has no user, an application log often
--- no address) adds no entry. Any condition on the field implies it is not null, so SQLite
--- still uses these for every query that filters on it. Stores made before this had full
--- indexes under the names without "_nn": dropped below (open()), these built in their place.
-CREATE INDEX IF NOT EXISTS events_source_ip_nn ON events(source_ip, ts) WHERE source_ip IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_user_name_nn ON events(user_name, ts) WHERE user_name IS NOT NULL;
+-- (partition, field, ts): an address's or user's events, partition by partition. The partition
+-- (id >> 16, see k_partition_shift in schema.hpp) keeps inserts in the newest part of the
+-- index; queries name the partitions (every_partition()). Partial: an event without the field
+-- (a firewall line has no user, an application log often no address) adds no entry; any
+-- condition on the field implies it is not null, so SQLite still uses them. Older stores had
+-- (field, ts) indexes, full ("events_source_ip") or partial ("_nn"): dropped in open(), these
+-- built in their place.
+CREATE INDEX IF NOT EXISTS events_source_ip_p ON events(id >> 16, source_ip, ts) WHERE source_ip IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_user_name_p ON events(id >> 16, user_name, ts) WHERE user_name IS NOT NULL;
 -- Covering for "this kind of event with this outcome, by address" (failed logons by source):
 -- the query reads only the matching index entries. The query compiler keeps other queries
 -- off it (a search through it that must look up rows is slower than a scan).
@@ -774,7 +777,8 @@ public:
             !st)
             return st;
         if (auto st = exec(std::string("BEGIN IMMEDIATE; DROP INDEX IF EXISTS events_source_ip; "
-                                       "DROP INDEX IF EXISTS events_user_name;") + k_schema +
+                                       "DROP INDEX IF EXISTS events_user_name; DROP INDEX IF EXISTS events_source_ip_nn; "
+                                       "DROP INDEX IF EXISTS events_user_name_nn;") + k_schema +
                            "INSERT OR IGNORE INTO meta VALUES('schema_version','" +
                            std::to_string(k_schema_version) + "'); COMMIT;");
             !st) {
