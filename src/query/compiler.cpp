@@ -136,7 +136,7 @@ public:
     }
 
     // True when every field the query touches is in the covering index
-    // events(source_type, event_outcome, source_ip, ts).
+    // events(source_type, event_outcome, partition, source_ip, ts).
     static bool in_covering_index(const std::string& field) {
         return field == "event.dataset" || field == "event.outcome" || field == "source.ip" || field == "@timestamp";
     }
@@ -168,8 +168,9 @@ public:
 
     // A condition on the address or user reaches its index only with the partitions named
     // (store::every_partition, schema.hpp).
-    static std::string partitioned(const resolved& r, std::string cond) {
+    std::string partitioned(const resolved& r, std::string cond) {
         if (r.where != where_kind::events || (r.expr != "e.source_ip" && r.expr != "e.user_name")) return cond;
+        m_partitioned = true;
         return "(" + cond + " AND " + store::every_partition("e.id") + ")";
     }
 
@@ -371,12 +372,23 @@ public:
             where += (i ? " AND " : "") + (wrap ? "(" + c + ")" : c);
         }
 
-        out.sql = "SELECT " + select + " FROM events e";
-        if (m_need_docs) out.sql += " JOIN event_docs d ON d.id = e.id";
-        if (!where.empty()) out.sql += " WHERE " + where;
-        if (!group.empty()) out.sql += " GROUP BY " + group;
-        if (!order.empty()) out.sql += " ORDER BY " + order;
-        out.sql += " LIMIT " + param(std::int64_t{limit});
+        std::string from = " FROM events e";
+        if (m_need_docs) from += " JOIN event_docs d ON d.id = e.id";
+        std::string tail;
+        if (!group.empty()) tail += " GROUP BY " + group;
+        if (!order.empty()) tail += " ORDER BY " + order;
+        const std::string lim = param(std::int64_t{limit});
+        tail += " LIMIT " + lim;
+        out.sql = "SELECT " + select + from + (where.empty() ? "" : " WHERE " + where) + tail;
+        // Newest first through a partitioned index: the N-th newest match of the newest two
+        // partitions bounds the answer from below (at least N matches are that new), so each
+        // partition's seek can start there (compiled_query::bound_sql).
+        if (m_partitioned && !q.has_stats && q.sort.empty() && !where.empty()) {
+            out.bound_sql = "SELECT e.ts" + from + " WHERE " + where + " AND " + store::newest_partitions("e.id") +
+                            " AND e.ts IS NOT NULL ORDER BY e.ts DESC, e.id DESC LIMIT 1 OFFSET " + lim + " - 1";
+            out.bounded_sql = "SELECT " + select + from + " WHERE " + where + " AND e.ts >= ?" +
+                              std::to_string(m_params.size() + 1) + tail;
+        }
         out.params = std::move(m_params);
         return out;
     }
@@ -386,6 +398,7 @@ private:
     std::vector<store::sql_value> m_params;
     bool m_need_docs = false;
     bool m_covered = false;  // the covering index serves the whole query
+    bool m_partitioned = false;  // a condition goes through a partitioned index (partitioned())
 };
 
 }  // namespace

@@ -91,7 +91,18 @@ result<search_result> run(store::store& db, const std::string& text, const time_
     auto c = compile(text, range, o, err);
     if (!c) return c.err();
     const auto& q = c.value();
-    auto rows = db.select(q.sql, q.params);
+    // Newest first through a partitioned index: find the time bound first (compiled_query).
+    std::string_view sql = q.sql;
+    std::vector<store::sql_value> params = q.params;
+    if (!q.bound_sql.empty()) {
+        auto bound = db.select(q.bound_sql, q.params);
+        if (!bound) return bound.err();
+        if (!bound.value().rows.empty() && std::holds_alternative<std::int64_t>(bound.value().rows[0].values.at(0))) {
+            params.push_back(bound.value().rows[0].values[0]);
+            sql = q.bounded_sql;
+        }
+    }
+    auto rows = db.select(sql, params);
     if (!rows) return rows.err();
     search_result out;
     out.shape = q.shape;

@@ -67,4 +67,13 @@ inline std::string every_partition(std::string_view id) {
            ") SELECT k FROM mm_part)";
 }
 
+/// "`id` is in one of the newest two partitions" (which may hold fewer than 65,536 events: the
+/// newest one has just begun). Used to find a time bound for newest-first queries.
+inline std::string newest_partitions(std::string_view id) {
+    const std::string shift = std::to_string(k_partition_shift);
+    return "(" + std::string(id) + " >> " + shift + ") IN (WITH RECURSIVE mm_part(k) AS (SELECT (SELECT max(id) FROM events) >> " +
+           shift + " UNION ALL SELECT k - 1 FROM mm_part WHERE k > ((SELECT max(id) FROM events) >> " + shift +
+           ") - 1) SELECT k FROM mm_part)";
+}
+
 }  // namespace mimamori::store

@@ -9,6 +9,7 @@
 
 #include "core/time.hpp"
 #include "query/query.hpp"
+#include "store/schema.hpp"
 
 namespace fs = std::filesystem;
 using namespace mimamori;
@@ -278,4 +279,72 @@ TEST(query_plan, a_time_range_covering_most_of_the_store_filters_a_scan) {
     auto unknown = query::compile("event.dataset:linux.auth | stats count() by user.name", {-k_day, 31 * k_day});
     ASSERT_TRUE(unknown.ok());
     EXPECT_EQ(unknown.value().sql.find("+e.ts"), std::string::npos) << unknown.value().sql;
+}
+
+// Newest first through a partitioned index (three partitions of store::k_partition_shift): the
+// time bound found in the newest partitions (compiled_query::bound_sql) must not change the
+// answer, also when events arrive out of time order (a late event in a new partition, a
+// future-dated one in an old partition) and when some have no time at all.
+TEST(query_partitions, newest_first_through_a_partitioned_index_gives_the_unbounded_answer) {
+    std::random_device rd;
+    const fs::path dir = fs::temp_directory_path() / ("mimamori_query_parts_" + std::to_string(rd()));
+    fs::create_directories(dir);
+    {
+        auto s = store::open_sqlite({.path = (dir / "q.db").string()});
+        ASSERT_TRUE(s.ok()) << s.err().message;
+        auto& db = *s.value();
+        const timestamp_ns t0 = 1'709'251'200LL * k_ns_per_sec;
+        const std::int64_t per_part = std::int64_t{1} << store::k_partition_shift;
+        const std::int64_t n = 2 * per_part + per_part / 2;  // ids 1..n: two full partitions and half of a third
+        event_batch b;
+        for (std::int64_t id = 1; id <= n; ++id) {
+            auto& e = b.begin();
+            e.ts = t0 + id * k_ns_per_sec;
+            if (id % 1000 == 7) e.ts = t0 + (n + id) * k_ns_per_sec;            // future-dated, in every partition
+            if (id > 2 * per_part && id % 1000 == 11) e.ts = t0 - id * k_ns_per_sec;  // late, in the newest
+            if (id > 2 * per_part && id % 5000 == 13) e.ts = k_no_time;        // no time at all
+            e.source_type = "linux.auth";
+            e.raw = b.copy("event " + std::to_string(id));
+            // mallory: only in the newest partition, so her newest 100 all lie there.
+            b.add(f::user_name, id > 2 * per_part && id % 10 == 3 ? "mallory" : id % 3 == 1 ? "eve" : "bob");
+            b.add_copy(f::source_ip, "10.0." + std::to_string(id % 7) + ".1");
+            b.commit();
+            if (b.size() == 8192 || id == n) {
+                ASSERT_TRUE(db.append(b, {}, {}).ok());
+                b.clear();
+            }
+        }
+        auto expect_same = [&](const std::string& q, const std::string& cond, std::int64_t limit, bool bounded) {
+            SCOPED_TRACE(q);
+            auto c = query::compile(q, {});
+            ASSERT_TRUE(c.ok());
+            EXPECT_EQ(!c.value().bound_sql.empty(), true);
+            auto bound = db.select(c.value().bound_sql, c.value().params);
+            ASSERT_TRUE(bound.ok()) << bound.err().message;
+            EXPECT_EQ(!bound.value().rows.empty(), bounded);
+            auto want = db.select("SELECT d.raw FROM events e JOIN event_docs d ON d.id = e.id WHERE " + cond +
+                                      " ORDER BY e.ts DESC, e.id DESC LIMIT ?1",
+                                  std::vector<store::sql_value>{limit});
+            ASSERT_TRUE(want.ok()) << want.err().message;
+            auto got = query::run(db, q, {});
+            ASSERT_TRUE(got.ok()) << got.err().message;
+            ASSERT_EQ(got.value().cells.size(), want.value().rows.size());
+            for (std::size_t i = 0; i < want.value().rows.size(); ++i)
+                EXPECT_EQ(got.value().cells[i][3], std::get<std::string>(want.value().rows[i].values[0])) << "row " << i;
+        };
+        expect_same("user.name:eve | head 100", "e.user_name = 'eve'", 100, true);
+        expect_same("user.name:mallory | head 100", "e.user_name = 'mallory'", 100, true);
+        expect_same("source.ip:10.0.3.1 | head 500", "e.source_ip = '10.0.3.1'", 500, true);
+        expect_same("user.name:eve AND source.ip:10.0.3.1 | head 50", "e.user_name = 'eve' AND e.source_ip = '10.0.3.1'", 50, true);
+        // More than the newest partitions hold: no bound, the plain query (with the timeless events last).
+        expect_same("user.name:eve | head 100000", "e.user_name = 'eve'", 100000, false);
+        // Not newest-first by time, or counting: no bound at all.
+        auto sorted = query::compile("user.name:eve | sort source.ip | head 10", {});
+        ASSERT_TRUE(sorted.ok());
+        EXPECT_TRUE(sorted.value().bound_sql.empty());
+        auto stats = query::compile("user.name:eve | stats count() by source.ip", {});
+        ASSERT_TRUE(stats.ok());
+        EXPECT_TRUE(stats.value().bound_sql.empty());
+    }
+    fs::remove_all(dir);
 }

@@ -377,11 +377,12 @@ TEST(store, full_text_index_catches_up_and_is_rebuilt_when_it_does_not_match) {
 // The address and user indexes are partial: an event without the field adds no entry (most
 // events lack one of the two), and a condition on the field still uses them. A store made
 // before them, with full indexes under the old names, gets the partial ones when opened.
-TEST(store, address_and_user_indexes_are_partitioned_partial_and_replace_the_old_ones) {
+TEST(store, indexes_are_partitioned_partial_and_replace_the_old_ones) {
     temp_dir d;
     open_rw(d.db()).reset();
     // A store as two older builds left it: full (field, ts) indexes, or partial ones ("_nn").
-    exec(d.db(), "DROP INDEX events_user_name_p; DROP INDEX events_source_ip_p; "
+    exec(d.db(), "DROP INDEX events_user_name_p; DROP INDEX events_source_ip_p; DROP INDEX events_type_outcome_p; "
+                 "CREATE INDEX events_type_outcome_ip ON events(source_type, event_outcome, source_ip, ts); "
                  "CREATE INDEX events_user_name ON events(user_name, ts); "
                  "CREATE INDEX events_source_ip_nn ON events(source_ip, ts) WHERE source_ip IS NOT NULL;");
     auto s = open_rw(d.db());
@@ -406,6 +407,10 @@ TEST(store, address_and_user_indexes_are_partitioned_partial_and_replace_the_old
     for (const auto& r : q.value().rows) idx[std::get<std::string>(r.values[0])] = std::get<std::string>(r.values[1]);
     EXPECT_EQ(idx.count("events_user_name"), 0u);
     EXPECT_EQ(idx.count("events_source_ip_nn"), 0u);
+    EXPECT_EQ(idx.count("events_type_outcome_ip"), 0u);
+    ASSERT_EQ(idx.count("events_type_outcome_p"), 1u);
+    EXPECT_NE(idx["events_type_outcome_p"].find("(source_type, event_outcome, id >> " + std::to_string(store::k_partition_shift) + ", source_ip, ts)"),
+              std::string::npos);
     ASSERT_EQ(idx.count("events_user_name_p"), 1u);
     ASSERT_EQ(idx.count("events_source_ip_p"), 1u);
     const std::string lead = "(id >> " + std::to_string(store::k_partition_shift) + ", ";
@@ -438,6 +443,15 @@ TEST(store, address_and_user_indexes_are_partitioned_partial_and_replace_the_old
         sqlite3_finalize(st);
         EXPECT_NE(plan.find("SEARCH e USING COVERING INDEX events_"), std::string::npos) << sql << "\n" << plan;
         EXPECT_NE(plan.find("_p (<expr>=? AND "), std::string::npos) << sql << "\n" << plan;
+    }
+    {  // failed logons by address, as the compiler writes it when the index covers the query
+        const char* sql = "EXPLAIN QUERY PLAN SELECT e.source_ip, count(*) FROM events e WHERE e.source_type = ?1 AND e.event_outcome = ?2 GROUP BY 1";
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(h, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+        std::string plan;
+        while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("\n");
+        sqlite3_finalize(st);
+        EXPECT_NE(plan.find("COVERING INDEX events_type_outcome_p (source_type=? AND event_outcome=?)"), std::string::npos) << plan;
     }
     sqlite3_close(h);
 }

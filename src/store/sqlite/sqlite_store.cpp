@@ -89,8 +89,10 @@ CREATE INDEX IF NOT EXISTS events_source_ip_p ON events(id >> 16, source_ip, ts)
 CREATE INDEX IF NOT EXISTS events_user_name_p ON events(id >> 16, user_name, ts) WHERE user_name IS NOT NULL;
 -- Covering for "this kind of event with this outcome, by address" (failed logons by source):
 -- the query reads only the matching index entries. The query compiler keeps other queries
--- off it (a search through it that must look up rows is slower than a scan).
-CREATE INDEX IF NOT EXISTS events_type_outcome_ip ON events(source_type, event_outcome, source_ip, ts);
+-- off it (a search through it that must look up rows is slower than a scan). The partition
+-- after the two low-cardinality columns keeps inserts local, as above; the query still reads
+-- one range. Older stores had it without (events_type_outcome_ip): replaced in open().
+CREATE INDEX IF NOT EXISTS events_type_outcome_p ON events(source_type, event_outcome, id >> 16, source_ip, ts);
 CREATE TABLE IF NOT EXISTS alerts(
   id INTEGER PRIMARY KEY,
   batch INTEGER NOT NULL,
@@ -584,7 +586,7 @@ bool parse_int(std::string_view s, std::int64_t& out) {
 }
 
 // The values of one event's `events` row, in column order after the id; text views point into
-// the batch. Shared by the insert (copied into pending_rows) and the hash (feeds).
+// the batch. Shared by the insert (binds) and the hash (feeds).
 struct event_values {
     static constexpr std::size_t k_n = 3 + std::size(k_field_columns);  // ts, source_type, fields…, parse_error
     bool is_null[k_n];
@@ -624,6 +626,14 @@ struct event_values {
         is_int[k] = false;
         texts[k] = v;
     }
+    void bind(stmt& s, int first) const {
+        for (std::size_t k = 0; k < k_n; ++k) {
+            int i = first + static_cast<int>(k);
+            if (is_null[k]) s.null(i);
+            else if (is_int[k]) s.integer(i, ints[k]);
+            else s.text(i, texts[k]);
+        }
+    }
     void hash(row_hasher& h) const {
         for (std::size_t k = 0; k < k_n; ++k) {
             if (is_null[k]) h.null();
@@ -631,93 +641,6 @@ struct event_values {
             else h.text(texts[k]);
         }
     }
-};
-
-// The `events` rows of the open transaction, inserted together just before it commits, in
-// order of source address (ids stay in arrival order). Rows inserted in the order of an index's
-// key reach that index's pages one after another instead of at random: the address index and the
-// (type, outcome, address) index take most of the store thread's B-tree work, and a group of up
-// to 65,536 events (the daemon's, when the store is behind) shares their leaf pages. Measured in
-// bench/serve/README.md. Values are copied: a caller may reuse its batch after append().
-class pending_rows {
-public:
-    static constexpr std::size_t k_n = event_values::k_n;
-    /// The column rows are ordered by (event_values' order: ts, source_type, host, source_ip…).
-    static constexpr std::size_t k_order_column = 3;
-    static_assert(k_field_columns[1].id == f::source_ip, "k_order_column must name source_ip");
-    /// Past this many bytes of copied text the rows are inserted at once (a group of huge values
-    /// must not hold gigabytes).
-    static constexpr std::size_t k_max_bytes = std::size_t{64} << 20;
-
-    bool empty() const { return m_rows.empty(); }
-    bool full() const { return m_text.size() >= k_max_bytes; }
-    void clear() {
-        m_rows.clear();
-        m_text.clear();
-        m_order.clear();
-    }
-    void add(std::int64_t id, const event_values& ev) {
-        row& r = m_rows.emplace_back();
-        r.id = id;
-        for (std::size_t k = 0; k < k_n; ++k) {
-            if (ev.is_null[k]) {
-                r.kinds[k] = kind::null;
-            } else if (ev.is_int[k]) {
-                r.kinds[k] = kind::integer;
-                r.value[k] = ev.ints[k];
-            } else {
-                r.kinds[k] = kind::text;
-                r.value[k] = static_cast<std::int64_t>(m_text.size() << 32 | ev.texts[k].size());
-                m_text.append(ev.texts[k]);
-            }
-        }
-    }
-    /// Insert every row through `ins` (id, then the columns), then forget them.
-    status insert(stmt& ins, sqlite3* db) {
-        m_order.resize(m_rows.size());
-        for (std::uint32_t i = 0; i < m_order.size(); ++i) m_order[i] = i;
-        // Stable: rows without an address first, and equal addresses, keep their id order.
-        std::stable_sort(m_order.begin(), m_order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            const row& x = m_rows[a];
-            const row& y = m_rows[b];
-            constexpr std::size_t k = k_order_column;
-            if (x.kinds[k] != kind::text || y.kinds[k] != kind::text) return x.kinds[k] < y.kinds[k];
-            return text(x, k) < text(y, k);
-        });
-        for (auto i : m_order) {
-            const row& r = m_rows[i];
-            ins.reset();
-            ins.integer(1, r.id);
-            for (std::size_t k = 0; k < k_n; ++k) {
-                int c = 2 + static_cast<int>(k);
-                if (r.kinds[k] == kind::null) ins.null(c);
-                else if (r.kinds[k] == kind::integer) ins.integer(c, r.value[k]);
-                else ins.text(c, text(r, k));
-            }
-            if (sqlite3_step(ins.get()) != SQLITE_DONE) {
-                auto e = sql_error(db, "insert event");
-                clear();
-                return e;
-            }
-        }
-        clear();
-        return {};
-    }
-
-private:
-    enum class kind : std::uint8_t { null, integer, text };
-    struct row {
-        std::int64_t id;
-        std::int64_t value[k_n];  // kind::integer: the value; kind::text: offset << 32 | size
-        kind kinds[k_n];
-    };
-    std::string_view text(const row& r, std::size_t k) const {
-        auto v = static_cast<std::uint64_t>(r.value[k]);
-        return std::string_view(m_text).substr(v >> 32, v & 0xFFFFFFFFu);
-    }
-    std::vector<row> m_rows;
-    std::string m_text;
-    std::vector<std::uint32_t> m_order;
 };
 
 std::string events_columns_sql() {
@@ -778,6 +701,7 @@ public:
             return st;
         if (auto st = exec(std::string("BEGIN IMMEDIATE; DROP INDEX IF EXISTS events_source_ip; "
                                        "DROP INDEX IF EXISTS events_user_name; DROP INDEX IF EXISTS events_source_ip_nn; "
+                                       "DROP INDEX IF EXISTS events_type_outcome_ip; "
                                        "DROP INDEX IF EXISTS events_user_name_nn;") + k_schema +
                            "INSERT OR IGNORE INTO meta VALUES('schema_version','" +
                            std::to_string(k_schema_version) + "'); COMMIT;");
@@ -993,7 +917,6 @@ public:
     }
     status commit_group() override {
         if (!m_in_group) return {};
-        if (auto st = m_rows.insert(m_insert_event, m_db); !st) return st;
         if (auto st = exec("COMMIT"); !st) return st;
         m_in_group = false;
         notify_indexer();
@@ -1004,7 +927,6 @@ public:
         (void)exec("ROLLBACK");
         m_in_group = false;
         m_pending.clear();
-        m_rows.clear();
         // The cached chain head may be ahead of what is stored now.
         m_loaded_head = false;
     }
@@ -1037,7 +959,6 @@ public:
             (void)exec("ROLLBACK");
             m_loaded_head = false;
             m_pending.clear();
-            m_rows.clear();
             return r;
         }
         if (auto st = exec("COMMIT"); !st) {
@@ -1478,9 +1399,11 @@ private:
         std::int64_t id = info.first_event_id;
         for (const auto& e : batch.events()) {
             m_values.fill(batch, e);
-            m_rows.add(id, m_values);  // inserted before the commit: see pending_rows
-            if (m_rows.full())
-                if (auto st = m_rows.insert(m_insert_event, m_db); !st) return st.err();
+            auto& s = m_insert_event;
+            s.reset();
+            s.integer(1, id);
+            m_values.bind(s, 2);
+            if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "insert event");
 
             std::string_view fields;
             if (prepared) {
@@ -1563,8 +1486,6 @@ private:
         b.blob(7, hash);
         if (sqlite3_step(b.get()) != SQLITE_DONE) return sql_error(m_db, "insert batch");
         if (auto st = write_checkpoints(cps); !st) return st.err();
-        if (!m_in_group)  // a group's rows go in at commit_group, all together
-            if (auto st = m_rows.insert(m_insert_event, m_db); !st) return st.err();
         m_head = hash;
         m_next_batch = info.batch_id + 1;
         m_next_event = id;
@@ -1898,7 +1819,6 @@ private:
     event_values m_values;
     std::string m_fields;
     std::int64_t m_msg_off = -1, m_msg_len = 0;
-    pending_rows m_rows;  // `events` rows of the open transaction (append_in_tx)
 };
 
 }  // namespace
