@@ -50,12 +50,12 @@ inline constexpr column_info k_doc_columns[] = {
 };
 
 /// The address and user indexes lead with the event's partition, `id >> k_partition_shift`
-/// (65,536 consecutive events each): an insert then only reaches the newest partition's part of
-/// the index, which stays in the CPU caches however large the store grows (unpartitioned, the
-/// store thread's cost per event grew with the store: docs/decisions/0003-store.md). A query
-/// on the address or user reaches these indexes only with its partitions named: AND the
-/// condition with every_partition() (a tautology over the stored events; SQLite then seeks
-/// each partition once).
+/// (65,536 consecutive events each), and the (type, outcome, address) index holds it after type
+/// and outcome: an insert then only reaches the newest partition's part of each index, which
+/// stays in the CPU caches however large the store grows (unpartitioned, the store thread's
+/// cost per event grew with the store: docs/decisions/0003-store.md). A query on the address
+/// or user reaches those indexes only with its partitions named: AND the condition with
+/// every_partition() (a tautology over the stored events; SQLite then seeks each partition once).
 inline constexpr int k_partition_shift = 16;
 
 /// "`id` is in one of the stored partitions", true for every stored event: lets SQLite seek the
