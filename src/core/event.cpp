@@ -85,8 +85,13 @@ void append_json_value(std::string& out, const field& fl) {
         append_json_string(out, fl.value);
 }
 
+bool is_raw_slice(const event& e, const field& fl) {
+    return fl.kind == value_kind::string && !fl.value.empty() && fl.value.data() >= e.raw.data() &&
+           fl.value.data() + fl.value.size() <= e.raw.data() + e.raw.size();
+}
+
 bool append_fields_json(const event_batch& batch, const event& e, std::string& out,
-                        bool leading_comma) {
+                        bool leading_comma, field_id slice_as_null) {
     auto fs = batch.fields(e);
     bool wrote = false;
     for (std::size_t i = 0; i < fs.size(); ++i) {
@@ -101,7 +106,8 @@ bool append_fields_json(const event_batch& batch, const event& e, std::string& o
         std::size_t n = 0;
         for (std::size_t j = i; j < fs.size(); ++j) n += fs[j].id == fs[i].id;
         if (n == 1) {
-            append_json_value(out, fs[i]);
+            if (fs[i].id == slice_as_null && is_raw_slice(e, fs[i])) out += "null";
+            else append_json_value(out, fs[i]);
             continue;
         }
         out.push_back('[');

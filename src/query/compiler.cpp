@@ -105,9 +105,19 @@ public:
         if (r.where != where_kind::json) return plain ? r.expr : "+" + r.expr;
         // Arrays (repeated fields): their first element.
         std::string p = param(json_path(field));
-        return "(CASE json_type(d.fields, " + p + ") WHEN 'array' THEN json_extract(d.fields, " + p +
-               " || '[0]') ELSE json_extract(d.fields, " + p + ") END)";
+        std::string v = "(CASE json_type(d.fields, " + p + ") WHEN 'array' THEN json_extract(d.fields, " + p +
+                        " || '[0]') ELSE json_extract(d.fields, " + p + ") END)";
+        if (field != k_message) return v;
+        return "(CASE WHEN " + message_in_raw() + " THEN " + message_slice() + " ELSE " + v + " END)";
     }
+
+    // The message: stored as null in the fields JSON when it is a slice of the raw record, its
+    // byte range in d.msg_off / d.msg_len (store::fields_json). Older rows hold it in the JSON.
+    static constexpr std::string_view k_message = "message";
+    std::string message_in_raw() {
+        return "(d.msg_len IS NOT NULL AND json_type(d.fields, " + param(json_path(std::string(k_message))) + ") = 'null')";
+    }
+    static std::string message_slice() { return "CAST(substr(CAST(d.raw AS BLOB), d.msg_off + 1, d.msg_len) AS TEXT)"; }
 
     store::sql_value typed(const resolved& r, const std::string& v, int col) {
         if (r.is_time) {
@@ -182,8 +192,10 @@ public:
         if (r.where == where_kind::json) {
             std::string p = param(json_path(n.field));
             std::string op = n.wildcard ? " GLOB " : " = ";
-            return "EXISTS (SELECT 1 FROM json_each(d.fields, " + p + ") j WHERE CAST(j.value AS TEXT)" + op +
-                   param(n.value) + ")";
+            std::string v = param(n.value);
+            std::string in_json = "EXISTS (SELECT 1 FROM json_each(d.fields, " + p + ") j WHERE CAST(j.value AS TEXT)" + op + v + ")";
+            if (n.field != k_message) return in_json;
+            return "((" + message_in_raw() + " AND " + message_slice() + op + v + ") OR " + in_json + ")";
         }
         if (n.wildcard) {
             if (r.type == store::column_type::integer || r.is_time)
@@ -215,7 +227,13 @@ public:
                 cond += " AND j.value " + std::string(n.lo_inclusive ? ">=" : ">") + " " + param(num ? store::sql_value(a) : store::sql_value(n.lo));
             if (!n.hi.empty())
                 cond += " AND j.value " + std::string(n.hi_inclusive ? "<=" : "<") + " " + param(num ? store::sql_value(b) : store::sql_value(n.hi));
-            return "EXISTS (SELECT 1 FROM json_each(d.fields, " + p + ") j WHERE " + cond + ")";
+            std::string in_json = "EXISTS (SELECT 1 FROM json_each(d.fields, " + p + ") j WHERE " + cond + ")";
+            if (n.field != k_message || num) return in_json;
+            // A text range over a message kept in raw: the same bounds on the slice.
+            std::string slice_cond = message_in_raw();
+            if (!n.lo.empty()) slice_cond += " AND " + message_slice() + (n.lo_inclusive ? " >= " : " > ") + param(n.lo);
+            if (!n.hi.empty()) slice_cond += " AND " + message_slice() + (n.hi_inclusive ? " <= " : " < ") + param(n.hi);
+            return "((" + slice_cond + ") OR " + in_json + ")";
         }
         std::string out;
         if (!n.lo.empty()) out = r.expr + (n.lo_inclusive ? " >= " : " > ") + param(typed(r, n.lo, n.value_column));
@@ -352,7 +370,7 @@ public:
         } else {
             out.shape = result_shape::events;
             m_need_docs = true;
-            select = "e.id, e.ts, e.source_type, d.file, d.line, d.offset, d.fields, d.raw, e.parse_error";
+            select = "e.id, e.ts, e.source_type, d.file, d.line, d.offset, d.fields, d.raw, e.parse_error, d.msg_off, d.msg_len";
         }
         if (!q.has_stats) {
             for (const auto& k : q.sort) {

@@ -114,7 +114,7 @@ result<search_result> run(store::store& db, const std::string& text, const time_
             std::string fields = as_str(v[6]);
             std::string json;
             store::stored_event_json(ts, as_str(v[2]), as_str(v[3]), as_int(v[4]), as_int(v[5]), fields, as_str(v[7]),
-                                     as_str(v[8]), json);
+                                     as_str(v[8]), json, as_int(v[9], -1), as_int(v[10], -1));
             out.json_rows.push_back(std::move(json));
             std::string tcell = ts == k_no_time ? "-" : format_rfc3339(ts);
             std::string raw = as_str(v[7]);

@@ -2,7 +2,8 @@
 /// The stored event's column layout, shared by the SQLite store (which fills the columns) and
 /// the query compiler (which turns `field:value` into a condition on a column when there is
 /// one, and on the event's JSON fields otherwise). Columns exist for the fields that filters
-/// and `stats … by` use most; every field is also in the JSON.
+/// and `stats … by` use most; every field is also in the JSON (the message as null when it is
+/// a slice of the raw record, its byte range in event_docs: store::fields_json).
 #include <cstdint>
 #include <string>
 #include <string_view>

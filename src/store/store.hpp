@@ -72,7 +72,10 @@ struct live_incident {
     std::vector<std::string> alert_keys;
 };
 
-/// The fields of an event as one JSON object (repeated ids become arrays), as stored.
+/// The fields of an event as one JSON object (repeated ids become arrays), as stored. A
+/// message that is a slice of the raw record is stored once: here as `null`, its byte range in
+/// `event_docs.msg_off` / `msg_len` (the full-text index reads it there too); readers put it
+/// back (stored_event_json, the search compiler). ~100 bytes less per syslog line to write.
 void fields_json(const event_batch& batch, const event& e, std::string& out);
 
 /// What `append` can be given already done, computed on another thread (the daemon's parse
@@ -220,10 +223,12 @@ struct sqlite_options {
 result<std::unique_ptr<store>> open_sqlite(const sqlite_options& opts);
 
 /// JSON of a stored event, in the same shape `write_event_json` gives (docs/events.md).
-/// Arguments are the stored columns.
+/// Arguments are the stored columns; `msg_off` / `msg_len` (event_docs, -1 when NULL) put
+/// back a message that the fields JSON keeps as null (see fields_json).
 void stored_event_json(std::int64_t ts, std::string_view source_type, std::string_view file,
                        std::int64_t line, std::int64_t offset, std::string_view fields_json,
-                       std::string_view raw, std::string_view parse_error, std::string& out);
+                       std::string_view raw, std::string_view parse_error, std::string& out,
+                       std::int64_t msg_off = -1, std::int64_t msg_len = -1);
 
 /// Lower-case hex of raw bytes.
 std::string to_hex(std::string_view bytes);

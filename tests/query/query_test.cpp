@@ -1,6 +1,7 @@
 // The search language: golden compiler cases (query → SQL + parameters, or error with column)
 // and queries run on a small real store.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -346,5 +347,83 @@ TEST(query_partitions, newest_first_through_a_partitioned_index_gives_the_unboun
         ASSERT_TRUE(stats.ok());
         EXPECT_TRUE(stats.value().bound_sql.empty());
     }
+    fs::remove_all(dir);
+}
+
+// A message that is a slice of the raw record is stored once (null in the fields JSON, its byte
+// range beside it: store::fields_json). Searching, showing and counting it must work as for a
+// message kept in the JSON — a row of an older store, or a message that is not in raw.
+TEST(query_message, a_message_kept_in_raw_is_found_shown_and_counted_like_one_in_the_json) {
+    std::random_device rd;
+    const fs::path dir = fs::temp_directory_path() / ("mimamori_query_msg_" + std::to_string(rd()));
+    fs::create_directories(dir);
+    const std::string path = (dir / "q.db").string();
+    {
+        auto s = store::open_sqlite({.path = path});
+        ASSERT_TRUE(s.ok()) << s.err().message;
+        event_batch b;
+        const timestamp_ns t0 = 1'709'251'200LL * k_ns_per_sec;
+        const char* raws[] = {"<38>Mar  1 00:00:00 h sshd[1]: Failed password for root from 10.0.0.1",
+                              "<38>Mar  1 00:00:01 h sshd[2]: Accepted publickey for bob",
+                              "<14>Mar  1 00:00:02 h app: something else"};
+        for (int i = 0; i < 3; ++i) {
+            auto& e = b.begin();
+            e.ts = t0 + i * k_ns_per_sec;
+            e.source_type = "linux.auth";
+            e.raw = b.copy(raws[i]);
+            if (i < 2) b.add(f::message, e.raw.substr(e.raw.find(": ") + 2));  // a view into raw, as parsers give
+            else b.add_copy(f::message, "custom message");                       // not in raw: kept in the JSON
+            b.add(f::host_name, "h");
+            b.commit();
+        }
+        ASSERT_TRUE(s.value()->append(b, {}, {}).ok());
+    }
+    {  // the first row as an older store wrote it: the message text in the JSON
+        sqlite3* h = nullptr;
+        ASSERT_EQ(sqlite3_open(path.c_str(), &h), SQLITE_OK);
+        char* err = nullptr;
+        ASSERT_EQ(sqlite3_exec(h,
+                               "UPDATE event_docs SET fields = json_set(fields, '$.\"message\"', "
+                               "CAST(substr(CAST(raw AS BLOB), msg_off + 1, msg_len) AS TEXT)) WHERE id = 1",
+                               nullptr, nullptr, &err),
+                  SQLITE_OK)
+            << (err ? err : "");
+        sqlite3_close(h);
+    }
+    auto s = store::open_sqlite({.path = path, .read_only = true});
+    ASSERT_TRUE(s.ok()) << s.err().message;
+    auto& db = *s.value();
+    auto stored = db.select("SELECT fields FROM event_docs ORDER BY id", {});
+    ASSERT_TRUE(stored.ok());
+    EXPECT_NE(std::get<std::string>(stored.value().rows[0].values[0]).find("\"message\":\"Failed password"), std::string::npos);
+    EXPECT_NE(std::get<std::string>(stored.value().rows[1].values[0]).find("\"message\":null"), std::string::npos);
+    EXPECT_NE(std::get<std::string>(stored.value().rows[2].values[0]).find("\"message\":\"custom message\""), std::string::npos);
+
+    auto run = [&](const std::string& q) {
+        auto r = query::run(db, q, {});
+        EXPECT_TRUE(r.ok()) << q << ": " << (r.ok() ? "" : r.err().message);
+        return r.ok() ? std::move(r.value()) : query::search_result{};
+    };
+    EXPECT_EQ(run("message:\"Failed password for root from 10.0.0.1\"").json_rows.size(), 1u);
+    EXPECT_EQ(run("message:\"Accepted publickey for bob\"").json_rows.size(), 1u);
+    EXPECT_EQ(run("message:\"custom message\"").json_rows.size(), 1u);
+    EXPECT_EQ(run("message:*publickey*").json_rows.size(), 1u);
+    EXPECT_EQ(run("message:*password*").json_rows.size(), 1u);
+    EXPECT_EQ(run("message:[A TO B]").json_rows.size(), 1u);  // "Accepted …"
+    EXPECT_EQ(run("message:*").json_rows.size(), 3u);
+    EXPECT_EQ(run("NOT message:*publickey*").json_rows.size(), 2u);
+
+    auto shown = run("* | fields message | sort message");
+    ASSERT_EQ(shown.cells.size(), 3u);
+    EXPECT_EQ(shown.cells[0], (std::vector<std::string>{"Accepted publickey for bob"}));
+    EXPECT_EQ(shown.cells[1], (std::vector<std::string>{"Failed password for root from 10.0.0.1"}));
+    EXPECT_EQ(shown.cells[2], (std::vector<std::string>{"custom message"}));
+    EXPECT_EQ(run("* | stats count() by message").cells.size(), 3u);
+
+    auto ev = run("message:*publickey*");
+    ASSERT_EQ(ev.json_rows.size(), 1u);
+    EXPECT_NE(ev.json_rows[0].find("\"message\":\"Accepted publickey for bob\",\"host.name\":\"h\""), std::string::npos) << ev.json_rows[0];
+    EXPECT_EQ(ev.json_rows[0].find("null"), std::string::npos) << ev.json_rows[0];
+    s.value().reset();
     fs::remove_all(dir);
 }

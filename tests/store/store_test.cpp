@@ -81,7 +81,7 @@ TEST(store, append_assigns_consecutive_ids_and_roundtrips_json) {
     EXPECT_EQ(r2.value().first_event_id, 3);
 
     auto q = s->select("SELECT e.ts, e.source_type, d.file, d.line, d.offset, d.fields, d.raw, e.parse_error, "
-                       "e.source_ip, e.destination_port FROM events e JOIN event_docs d ON d.id=e.id WHERE e.id=?",
+                       "e.source_ip, e.destination_port, d.msg_off, d.msg_len FROM events e JOIN event_docs d ON d.id=e.id WHERE e.id=?",
                        std::vector<store::sql_value>{std::int64_t{2}});
     ASSERT_TRUE(q.ok()) << q.err().message;
     ASSERT_EQ(q.value().rows.size(), 1u);
@@ -91,10 +91,14 @@ TEST(store, append_assigns_consecutive_ids_and_roundtrips_json) {
     std::string got;
     store::stored_event_json(std::get<std::int64_t>(v[0]), std::get<std::string>(v[1]), std::get<std::string>(v[2]),
                              std::get<std::int64_t>(v[3]), 0, std::get<std::string>(v[5]), std::get<std::string>(v[6]),
-                             "", got);
+                             "", got, std::get<std::int64_t>(v[10]), std::get<std::int64_t>(v[11]));
     std::string want;
     write_event_json(b, b[1], want);
     EXPECT_EQ(got, want);
+    // The message, a slice of the raw record, is stored once: null in the fields JSON, put back
+    // in its place when read.
+    EXPECT_NE(std::get<std::string>(v[5]).find("\"message\":null"), std::string::npos) << std::get<std::string>(v[5]);
+    EXPECT_NE(want.find("\"message\":\"iled password for bob"), std::string::npos) << want;
 }
 
 TEST(store, full_text_search_finds_terms) {
