@@ -122,12 +122,12 @@ private:
 /// malformed record, "mimamori.parse_error".
 void write_event_json(const event_batch& batch, const event& e, std::string& out);
 
-/// Append the event's fields as JSON object members (`"name":value`, repeated ids as one array
-/// at the first occurrence's place), each preceded by a comma except the very first when
-/// `leading_comma` is false. Returns whether anything was written.
 /// True when the field's value is a non-empty string that lies inside the event's raw record.
 bool is_raw_slice(const event& e, const field& fl);
 
+/// Append the event's fields as JSON object members (`"name":value`, repeated ids as one array
+/// at the first occurrence's place), each preceded by a comma except the very first when
+/// `leading_comma` is false. Returns whether anything was written.
 /// `slice_as_null`: the value of that field, when it occurs once, is a string and lies inside
 /// the event's raw record, is written as `null` (the store keeps its byte range instead).
 bool append_fields_json(const event_batch& batch, const event& e, std::string& out,

@@ -108,14 +108,15 @@ public:
         std::string v = "(CASE json_type(d.fields, " + p + ") WHEN 'array' THEN json_extract(d.fields, " + p +
                         " || '[0]') ELSE json_extract(d.fields, " + p + ") END)";
         if (field != k_message) return v;
-        return "(CASE WHEN " + message_in_raw() + " THEN " + message_slice() + " ELSE " + v + " END)";
+        return "(CASE WHEN " + message_in_raw(p) + " THEN " + message_slice() + " ELSE " + v + " END)";
     }
 
     // The message: stored as null in the fields JSON when it is a slice of the raw record, its
     // byte range in d.msg_off / d.msg_len (store::fields_json). Older rows hold it in the JSON.
+    // `path`: the parameter holding the message's JSON path.
     static constexpr std::string_view k_message = "message";
-    std::string message_in_raw() {
-        return "(d.msg_len IS NOT NULL AND json_type(d.fields, " + param(json_path(std::string(k_message))) + ") = 'null')";
+    static std::string message_in_raw(const std::string& path) {
+        return "(d.msg_len IS NOT NULL AND json_type(d.fields, " + path + ") = 'null')";
     }
     static std::string message_slice() { return "CAST(substr(CAST(d.raw AS BLOB), d.msg_off + 1, d.msg_len) AS TEXT)"; }
 
@@ -195,7 +196,7 @@ public:
             std::string v = param(n.value);
             std::string in_json = "EXISTS (SELECT 1 FROM json_each(d.fields, " + p + ") j WHERE CAST(j.value AS TEXT)" + op + v + ")";
             if (n.field != k_message) return in_json;
-            return "((" + message_in_raw() + " AND " + message_slice() + op + v + ") OR " + in_json + ")";
+            return "((" + message_in_raw(p) + " AND " + message_slice() + op + v + ") OR " + in_json + ")";
         }
         if (n.wildcard) {
             if (r.type == store::column_type::integer || r.is_time)
@@ -230,7 +231,7 @@ public:
             std::string in_json = "EXISTS (SELECT 1 FROM json_each(d.fields, " + p + ") j WHERE " + cond + ")";
             if (n.field != k_message || num) return in_json;
             // A text range over a message kept in raw: the same bounds on the slice.
-            std::string slice_cond = message_in_raw();
+            std::string slice_cond = message_in_raw(p);
             if (!n.lo.empty()) slice_cond += " AND " + message_slice() + (n.lo_inclusive ? " >= " : " > ") + param(n.lo);
             if (!n.hi.empty()) slice_cond += " AND " + message_slice() + (n.hi_inclusive ? " <= " : " < ") + param(n.hi);
             return "((" + slice_cond + ") OR " + in_json + ")";

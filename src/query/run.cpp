@@ -92,17 +92,16 @@ result<search_result> run(store::store& db, const std::string& text, const time_
     if (!c) return c.err();
     const auto& q = c.value();
     // Newest first through a partitioned index: find the time bound first (compiled_query).
-    std::string_view sql = q.sql;
-    std::vector<store::sql_value> params = q.params;
+    std::vector<store::sql_value> bounded;  // q.params and the bound, when there is one
     if (!q.bound_sql.empty()) {
         auto bound = db.select(q.bound_sql, q.params);
         if (!bound) return bound.err();
         if (!bound.value().rows.empty() && std::holds_alternative<std::int64_t>(bound.value().rows[0].values.at(0))) {
-            params.push_back(bound.value().rows[0].values[0]);
-            sql = q.bounded_sql;
+            bounded = q.params;
+            bounded.push_back(bound.value().rows[0].values[0]);
         }
     }
-    auto rows = db.select(sql, params);
+    auto rows = bounded.empty() ? db.select(q.sql, q.params) : db.select(q.bounded_sql, bounded);
     if (!rows) return rows.err();
     search_result out;
     out.shape = q.shape;

@@ -59,22 +59,26 @@ inline constexpr column_info k_doc_columns[] = {
 /// every_partition() (a tautology over the stored events; SQLite then seeks each partition once).
 inline constexpr int k_partition_shift = 16;
 
-/// "`id` is in one of the stored partitions", true for every stored event: lets SQLite seek the
-/// partitioned indexes. `id` is the events table's id column as the query names it ("e.id").
-inline std::string every_partition(std::string_view id) {
-    const std::string shift = std::to_string(k_partition_shift);
-    return "(" + std::string(id) + " >> " + shift + ") IN (WITH RECURSIVE mm_part(k) AS (SELECT (SELECT min(id) FROM events) >> " +
-           shift + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < (SELECT max(id) FROM events) >> " + shift +
-           ") SELECT k FROM mm_part)";
+/// "`id`'s partition is one of `first` … `last`" (SQL expressions of partition numbers, taken in
+/// the query's own snapshot). `id` is the events table's id column as the query names it.
+inline std::string partitions_between(std::string_view id, const std::string& first, const std::string& last) {
+    return "(" + std::string(id) + " >> " + std::to_string(k_partition_shift) + ") IN (WITH RECURSIVE mm_part(k) AS (SELECT " +
+           first + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " + last + ") SELECT k FROM mm_part)";
 }
+
+/// The partition of the store's first / last event, as an SQL expression (`>>` binds tighter
+/// than the comparisons it meets in partitions_between).
+inline std::string first_partition() { return "(SELECT min(id) FROM events) >> " + std::to_string(k_partition_shift); }
+inline std::string last_partition() { return "(SELECT max(id) FROM events) >> " + std::to_string(k_partition_shift); }
+
+/// "`id` is in one of the stored partitions", true for every stored event: lets SQLite seek the
+/// partitioned indexes.
+inline std::string every_partition(std::string_view id) { return partitions_between(id, first_partition(), last_partition()); }
 
 /// "`id` is in one of the newest two partitions" (which may hold fewer than 65,536 events: the
 /// newest one has just begun). Used to find a time bound for newest-first queries.
 inline std::string newest_partitions(std::string_view id) {
-    const std::string shift = std::to_string(k_partition_shift);
-    return "(" + std::string(id) + " >> " + shift + ") IN (WITH RECURSIVE mm_part(k) AS (SELECT (SELECT max(id) FROM events) >> " +
-           shift + " UNION ALL SELECT k - 1 FROM mm_part WHERE k > ((SELECT max(id) FROM events) >> " + shift +
-           ") - 1) SELECT k FROM mm_part)";
+    return partitions_between(id, "(" + last_partition() + ") - 1", last_partition());
 }
 
 }  // namespace mimamori::store
