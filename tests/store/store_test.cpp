@@ -378,6 +378,35 @@ TEST(store, full_text_index_catches_up_and_is_rebuilt_when_it_does_not_match) {
     exec(fts.string(), "INSERT INTO events_fts(events_fts) VALUES('integrity-check')");
 }
 
+// The index file merges its segments 16 at a time, not FTS5's default 4: a third less CPU per
+// indexed text (bench/serve/README.md). Set on every open, so older index files get it too.
+TEST(store, full_text_index_merges_sixteen_segments_at_a_time) {
+    temp_dir d;
+    auto automerge = [&]() -> std::int64_t {
+        sqlite3* h = nullptr;
+        EXPECT_EQ(sqlite3_open_v2((d.db() + ".fts").c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* q = nullptr;
+        std::int64_t v = -1;
+        if (sqlite3_prepare_v2(h, "SELECT v FROM events_fts_config WHERE k='automerge'", -1, &q, nullptr) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            v = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+        sqlite3_close(h);
+        return v;
+    };
+    {
+        auto s = open_rw(d.db());
+        event_batch b;
+        add_event(b, k_t0, "xxalpha", "10.0.0.1", "u");
+        ASSERT_TRUE(s->append(b, {}, {}).ok());
+    }
+    EXPECT_EQ(automerge(), 16);
+    exec(d.db() + ".fts", "INSERT INTO events_fts(events_fts, rank) VALUES('automerge', 4)");
+    ASSERT_EQ(automerge(), 4);
+    { auto s = open_rw(d.db()); }
+    EXPECT_EQ(automerge(), 16);
+}
+
 // The address and user indexes are partial: an event without the field adds no entry (most
 // events lack one of the two), and a condition on the field still uses them. A store made
 // before them, with full indexes under the old names, gets the partial ones when opened.
