@@ -6,7 +6,14 @@
 //
 // Detection is on (the built-in Sigma pack, as `mimamori serve` runs by default) unless
 // --no-detect.
+//
+// The lines' clock advances as a live stream's does: 1,000 lines per second of log time, from
+// 1 March 10:00:00. `--wrapping-clock` gives the generator of sessions 1-5 instead, whose clock
+// went back to 10:00:00 every 3,600 lines (every 60 for the RFC 5424 line): a pattern no live
+// sender has, which puts each insert into the time index at a random place in it
+// (bench/serve/README.md, session 6).
 // usage: ingest_bench [--events N] [--connections K] [--rounds R] [--no-detect] [--keep FILE]
+//                     [--wrapping-clock]
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -25,36 +32,51 @@ namespace {
 
 // A mix of what a small company's syslog carries: sshd failures and successes, sudo, a
 // firewall, a web server through syslog. Every line is distinct (sequence, varying fields).
-std::string make_line(long long i, std::mt19937& rng) {
+// The time of line i: day of March, hour, minute, second, microsecond.
+struct clock_of {
+    int day, h, m, s;
+    long long us;
+};
+clock_of line_time(long long i, bool wrapping) {
+    if (wrapping) return {1, 10, static_cast<int>((i / 60) % 60), static_cast<int>(i % 60), i % 1000000};
+    long long t = 10 * 3600 + i / 1000;  // seconds since 1 March 00:00
+    return {static_cast<int>(1 + t / 86400), static_cast<int>(t / 3600 % 24), static_cast<int>(t / 60 % 60),
+            static_cast<int>(t % 60), (i % 1000) * 1000};
+}
+
+std::string make_line(long long i, std::mt19937& rng, bool wrapping) {
     char buf[512];
     unsigned a = rng() % 256, b = rng() % 256;
+    const clock_of c = line_time(i, wrapping);
+    // RFC 5424 line: the old generator's clock stayed in 10:00 and wrapped every 60 lines.
+    const clock_of c5 = wrapping ? clock_of{1, 10, 0, static_cast<int>(i % 60), i % 1000000} : c;
     static const char* users[] = {"root", "admin", "alice", "bob", "oracle", "test", "ubuntu", "deploy"};
     const char* u = users[rng() % 8];
     switch (i % 5) {
         case 0:
             std::snprintf(buf, sizeof buf,
-                          "<38>Mar  1 10:%02lld:%02lld web01 sshd[%lld]: Failed password for %s from 203.0.%u.%u port %u ssh2",
-                          (i / 60) % 60, i % 60, 1000 + i % 30000, u, a, b, 1024 + static_cast<unsigned>(rng() % 60000));
+                          "<38>Mar %2d %02d:%02d:%02d web01 sshd[%lld]: Failed password for %s from 203.0.%u.%u port %u ssh2",
+                          c.day, c.h, c.m, c.s, 1000 + i % 30000, u, a, b, 1024 + static_cast<unsigned>(rng() % 60000));
             break;
         case 1:
             std::snprintf(buf, sizeof buf,
-                          "<38>Mar  1 10:%02lld:%02lld web01 sshd[%lld]: Accepted publickey for %s from 192.0.2.%u port %u ssh2: ED25519 SHA256:abc%lld",
-                          (i / 60) % 60, i % 60, 1000 + i % 30000, u, a, 1024 + static_cast<unsigned>(rng() % 60000), i);
+                          "<38>Mar %2d %02d:%02d:%02d web01 sshd[%lld]: Accepted publickey for %s from 192.0.2.%u port %u ssh2: ED25519 SHA256:abc%lld",
+                          c.day, c.h, c.m, c.s, 1000 + i % 30000, u, a, 1024 + static_cast<unsigned>(rng() % 60000), i);
             break;
         case 2:
             std::snprintf(buf, sizeof buf,
-                          "<4>Mar  1 10:%02lld:%02lld fw1 kernel: [UFW BLOCK] IN=eth0 OUT= MAC=00:11:22:33:44:55 SRC=198.51.100.%u DST=192.0.2.10 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=%lld DF PROTO=TCP SPT=%u DPT=%u WINDOW=64240 RES=0x00 SYN URGP=0",
-                          (i / 60) % 60, i % 60, a, i % 65536, 1024 + static_cast<unsigned>(rng() % 60000), b % 2 ? 22u : 3389u);
+                          "<4>Mar %2d %02d:%02d:%02d fw1 kernel: [UFW BLOCK] IN=eth0 OUT= MAC=00:11:22:33:44:55 SRC=198.51.100.%u DST=192.0.2.10 LEN=60 TOS=0x00 PREC=0x00 TTL=52 ID=%lld DF PROTO=TCP SPT=%u DPT=%u WINDOW=64240 RES=0x00 SYN URGP=0",
+                          c.day, c.h, c.m, c.s, a, i % 65536, 1024 + static_cast<unsigned>(rng() % 60000), b % 2 ? 22u : 3389u);
             break;
         case 3:
             std::snprintf(buf, sizeof buf,
-                          "<85>Mar  1 10:%02lld:%02lld web01 sudo: %s : TTY=pts/%u ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart app%lld",
-                          (i / 60) % 60, i % 60, u, a % 8, u, i % 100);
+                          "<85>Mar %2d %02d:%02d:%02d web01 sudo: %s : TTY=pts/%u ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart app%lld",
+                          c.day, c.h, c.m, c.s, u, a % 8, u, i % 100);
             break;
         default:
             std::snprintf(buf, sizeof buf,
-                          "<13>1 2024-03-01T10:00:%02lld.%06lldZ app01 myapp %lld - - request id=%lld user=%s status=%u path=/api/v1/items/%u",
-                          i % 60, i % 1000000, 2000 + i % 1000, i, u, b % 2 ? 200u : 404u, a);
+                          "<13>1 2024-03-%02dT%02d:%02d:%02d.%06lldZ app01 myapp %lld - - request id=%lld user=%s status=%u path=/api/v1/items/%u",
+                          c5.day, c5.h, c5.m, c5.s, c5.us, 2000 + i % 1000, i, u, b % 2 ? 200u : 404u, a);
     }
     return buf;
 }
@@ -65,6 +87,7 @@ struct args {
     int rounds = 3;
     bool detect = true;
     std::string keep;
+    bool wrapping_clock = false;
 };
 
 // CPU seconds (user + system) a process or thread (its /proc stat file) has used so far: the box
@@ -113,8 +136,10 @@ int main(int argc, char** argv) {
         else if (k == "--detect") a.detect = true;
         else if (k == "--no-detect") a.detect = false;
         else if (k == "--keep") a.keep = val();
+        else if (k == "--wrapping-clock") a.wrapping_clock = true;
         else {
-            std::fprintf(stderr, "usage: ingest_bench [--events N] [--connections K] [--rounds R] [--no-detect]\n");
+            std::fprintf(stderr, "usage: ingest_bench [--events N] [--connections K] [--rounds R] [--no-detect] [--keep FILE] "
+                                 "[--wrapping-clock]\n");
             return 2;
         }
     }
@@ -124,12 +149,13 @@ int main(int argc, char** argv) {
     std::size_t bytes = 0;
     for (long long i = 0; i < a.events; ++i) {
         auto& p = payload[static_cast<std::size_t>(i % a.connections)];
-        p += make_line(i, rng);
+        p += make_line(i, rng, a.wrapping_clock);
         p += '\n';
     }
     for (const auto& p : payload) bytes += p.size();
-    std::printf("ingest_bench: %lld events (%.1f MB) over %d TCP connection(s), detection %s\n", a.events, bytes / 1e6,
-                a.connections, a.detect ? "on (built-in rules)" : "off");
+    std::printf("ingest_bench: %lld events (%.1f MB) over %d TCP connection(s), detection %s, %s clock\n", a.events,
+                bytes / 1e6, a.connections, a.detect ? "on (built-in rules)" : "off",
+                a.wrapping_clock ? "wrapping (sessions 1-5)" : "advancing");
 
     std::vector<double> rates, cpu_rates;
     for (int r = 0; r < a.rounds; ++r) {
