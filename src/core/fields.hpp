@@ -135,7 +135,7 @@ field_id intern(std::string_view name);
 inline constexpr field_id k_no_field = ~field_id{0};
 field_id find_field(std::string_view name);
 
-/// The name of an interned id. Views stay valid for the process' life.
+/// The name of an interned id. Views stay valid for the process' life. Lock-free.
 std::string_view field_name(field_id id);
 
 /// The declared kind of a predeclared ECS field; `string` for dynamic ones unless they were

@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "core/event.hpp"
 #include "core/time.hpp"
 
@@ -64,6 +69,42 @@ TEST(fields, interning) {
     EXPECT_GE(a, f::k_first_dynamic);
     EXPECT_EQ(find_field("never.seen.before"), k_no_field);
     EXPECT_EQ(default_kind(f::source_port), value_kind::number);
+}
+
+// Names are read without a lock (every field of every stored event is written out by name)
+// while other threads intern new ones: every id a reader sees names what it was interned as,
+// ids past the end read as "?", and the table grows past its first chunk (4,096 ids).
+TEST(fields, names_read_without_a_lock_while_others_intern) {
+    EXPECT_EQ(field_name(k_no_field), "?");
+    EXPECT_EQ(field_name(static_cast<field_id>(field_count() + 100000)), "?");
+    std::atomic<bool> stop{false};
+    std::atomic<long> bad{0};
+    std::vector<std::thread> writers, readers;
+    for (int w = 0; w < 2; ++w)
+        writers.emplace_back([w] {
+            for (int i = 0; i < 3000; ++i) {
+                std::string n = "concurrent.w" + std::to_string(w) + ".f" + std::to_string(i);
+                field_id id = intern(n);
+                if (field_name(id) != n) std::abort();
+            }
+        });
+    for (int r = 0; r < 2; ++r)
+        readers.emplace_back([&] {
+            while (!stop.load()) {
+                const auto n = static_cast<field_id>(field_count());
+                for (field_id id = 0; id < n; ++id) {
+                    auto name = field_name(id);
+                    if (name == "?" || name.empty()) ++bad;
+                }
+                if (field_name(f::source_ip) != "source.ip") ++bad;
+            }
+        });
+    for (auto& t : writers) t.join();
+    stop = true;
+    for (auto& t : readers) t.join();
+    EXPECT_EQ(bad.load(), 0);
+    EXPECT_GT(field_count(), 6000u);
+    EXPECT_EQ(field_name(intern("concurrent.w1.f2999")), "concurrent.w1.f2999");
 }
 
 TEST(event, build_rollback_and_json) {

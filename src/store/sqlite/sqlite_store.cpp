@@ -161,6 +161,9 @@ public:
         sqlite3_reset(m_s);
         sqlite3_clear_bindings(m_s);
     }
+    /// For a statement whose every parameter is bound again before each step (the per-event
+    /// inserts): no clearing.
+    void reset_for_rebind() { sqlite3_reset(m_s); }
     void text(int i, std::string_view v) {
         sqlite3_bind_text(m_s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     }
@@ -1406,7 +1409,7 @@ private:
         for (const auto& e : batch.events()) {
             m_values.fill(batch, e);
             auto& s = m_insert_event;
-            s.reset();
+            s.reset_for_rebind();
             s.integer(1, id);
             m_values.bind(s, 2);
             if (sqlite3_step(s.get()) != SQLITE_DONE) return sql_error(m_db, "insert event");
@@ -1420,7 +1423,7 @@ private:
                 fields = m_fields;
             }
             auto& d = m_insert_doc;
-            d.reset();
+            d.reset_for_rebind();
             d.integer(1, id);
             if (e.file.empty()) d.null(2);
             else d.text(2, e.file);
