@@ -177,11 +177,11 @@ public:
         return static_cast<double>(hi - lo) > 0.25 * static_cast<double>(m_opts.stored_to - m_opts.stored_from);
     }
 
-    // A condition on the address or user reaches its index only with the partitions named
+    // A condition on the time, address or user reaches its index only with the partitions named
     // (store::every_partition, schema.hpp).
     std::string partitioned(const resolved& r, std::string cond) {
-        if (r.where != where_kind::events || (r.expr != "e.source_ip" && r.expr != "e.user_name")) return cond;
-        m_partitioned = true;
+        if (r.where != where_kind::events || (r.expr != "e.source_ip" && r.expr != "e.user_name" && r.expr != "e.ts"))
+            return cond;
         return "(" + cond + " AND " + store::every_partition("e.id") + ")";
     }
 
@@ -382,9 +382,13 @@ public:
         }
 
         if (q.filter) conds.push_back(expr(*q.filter));
-        const std::string ts = wide_range(tr) ? "+e.ts" : "e.ts";
+        // A time range goes through the partitioned time index (partitions named), unless it
+        // covers so much of the stored time that scanning is cheaper.
+        const bool wide = wide_range(tr);
+        const std::string ts = wide ? "+e.ts" : "e.ts";
         if (tr.from != k_no_time) conds.push_back(ts + " >= " + param(std::int64_t{tr.from}));
         if (tr.to != k_no_time) conds.push_back(ts + " < " + param(std::int64_t{tr.to}));
+        if (!wide && (tr.from != k_no_time || tr.to != k_no_time)) conds.push_back(store::every_partition("e.id"));
         for (std::size_t i = 0; i < conds.size(); ++i) {
             const auto& c = conds[i];
             bool wrap = conds.size() > 1 && q.filter && i == 0 && q.filter->kind == node_kind::or_;
@@ -399,14 +403,16 @@ public:
         const std::string lim = param(std::int64_t{limit});
         tail += " LIMIT " + lim;
         out.sql = "SELECT " + select + from + (where.empty() ? "" : " WHERE " + where) + tail;
-        // Newest first through a partitioned index: the N-th newest match of the newest two
-        // partitions bounds the answer from below (at least N matches are that new), so each
-        // partition's seek can start there (compiled_query::bound_sql).
-        if (m_partitioned && !q.has_stats && q.sort.empty() && !where.empty()) {
-            out.bound_sql = "SELECT e.ts" + from + " WHERE " + where + " AND " + store::newest_partitions("e.id") +
+        // Newest first: the indexes that give time order are partitioned, so no index walks
+        // all events newest first. The N-th newest match of the newest two partitions bounds
+        // the answer from below (at least N matches are that new), so each partition's seek of
+        // the time (or address, user) index can start there (compiled_query::bound_sql).
+        if (!q.has_stats && q.sort.empty()) {
+            const std::string and_where = where.empty() ? "" : where + " AND ";
+            out.bound_sql = "SELECT e.ts" + from + " WHERE " + and_where + store::newest_partitions("e.id") +
                             " AND e.ts IS NOT NULL ORDER BY e.ts DESC, e.id DESC LIMIT 1 OFFSET " + lim + " - 1";
-            out.bounded_sql = "SELECT " + select + from + " WHERE " + where + " AND e.ts >= ?" +
-                              std::to_string(m_params.size() + 1) + tail;
+            out.bounded_sql = "SELECT " + select + from + " WHERE " + and_where + "e.ts >= ?" +
+                              std::to_string(m_params.size() + 1) + " AND " + store::every_partition("e.id") + tail;
         }
         out.params = std::move(m_params);
         return out;
@@ -417,7 +423,6 @@ private:
     std::vector<store::sql_value> m_params;
     bool m_need_docs = false;
     bool m_covered = false;  // the covering index serves the whole query
-    bool m_partitioned = false;  // a condition goes through a partitioned index (partitioned())
 };
 
 }  // namespace

@@ -111,12 +111,12 @@ enum class result_shape : std::uint8_t {
 struct compiled_query {
     std::string sql;
     std::vector<store::sql_value> params;
-    /// Newest-first through the partitioned address / user indexes (store::every_partition):
-    /// `sql` would read every entry of that address or user in every partition and keep the
-    /// newest N. When set, `bound_sql` (same params) gives the N-th newest match's time within
-    /// the newest two partitions; if it returns a time T, `bounded_sql` with the params and T
-    /// appended returns exactly `sql`'s rows while each partition's seek starts at T. Run by
-    /// query::run; `sql` alone is always correct.
+    /// Newest first (no stats, no sort): the time, address and user indexes are partitioned
+    /// (store::every_partition), so `sql` would read every match in every partition and keep
+    /// the newest N. When set, `bound_sql` (same params) gives the N-th newest match's time
+    /// within the newest two partitions; if it returns a time T, `bounded_sql` with the params
+    /// and T appended returns exactly `sql`'s rows while each partition's seek starts at T. Run
+    /// by query::run; `sql` alone is always correct.
     std::string bound_sql, bounded_sql;
     result_shape shape = result_shape::events;
     std::vector<std::string> columns;  ///< output names (fields / table shapes)

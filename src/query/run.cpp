@@ -4,6 +4,7 @@
 
 #include "core/time.hpp"
 #include "query/query.hpp"
+#include "store/schema.hpp"
 
 namespace mimamori::query {
 
@@ -78,8 +79,9 @@ result<search_result> run(store::store& db, const std::string& text, const time_
     auto t0 = std::chrono::steady_clock::now();
     compile_options o = opts;
     if ((range.from != k_no_time || range.to != k_no_time) && o.stored_from == k_no_time) {
-        // Two index seeks: how much of the stored time the range covers decides the plan.
-        if (auto span = db.select("SELECT (SELECT min(ts) FROM events), (SELECT max(ts) FROM events)", {});
+        // Two index seeks per partition: how much of the stored time the range covers decides
+        // the plan.
+        if (auto span = db.select(store::stored_time_span_sql(), {});
             span && !span.value().rows.empty()) {
             const auto& v = span.value().rows[0].values;
             if (std::holds_alternative<std::int64_t>(v.at(0)) && std::holds_alternative<std::int64_t>(v.at(1))) {

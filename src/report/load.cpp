@@ -5,6 +5,7 @@
 #include <set>
 
 #include "report/report.hpp"
+#include "store/schema.hpp"
 
 namespace mimamori::report {
 
@@ -208,7 +209,8 @@ result<incident_report> load_incident(store::store& st, std::string_view id, con
         add_unique(users, bare_user(x));
     }
     if (r.first != k_no_time && (!ips.empty() || !users.empty())) {
-        std::string rel = "WITH rel AS (SELECT id, source_type, event_outcome, event_category, event_action FROM events WHERE ts >= ? AND ts <= ? AND (source_ip IN (" +
+        std::string rel = "WITH rel AS (SELECT id, source_type, event_outcome, event_category, event_action FROM events WHERE ts >= ? AND ts <= ? AND " +
+                          store::every_partition("id") + " AND (source_ip IN (" +
                           placeholders(ips.size()) + ") OR destination_ip IN (" + placeholders(ips.size()) +
                           ") OR user_name IN (" + placeholders(users.size()) + "))) ";
         std::vector<sql_value> rp{std::int64_t{r.first}, std::int64_t{r.last == k_no_time ? r.first : r.last}};
@@ -305,7 +307,7 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
     r.from = o.from;
     r.to = o.to;
     if (r.from == k_no_time || r.to == k_no_time) {
-        auto q = st.select("SELECT min(ts), max(ts) FROM events", {});
+        auto q = st.select(store::stored_time_span_sql(), {});
         if (!q) return q.err();
         const auto& v = q.value().rows.at(0).values;
         // An empty store keeps "no time": every query below then finds nothing.
@@ -316,8 +318,10 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
     const auto top = static_cast<std::int64_t>(o.top);
     const std::vector<sql_value> span_top{std::int64_t{r.from}, std::int64_t{r.to}, top};
 
+    // The time index is partitioned: the partitions are named so that SQLite can seek it.
+    const std::string in_partitions = " AND " + store::every_partition("id");
     auto sq = st.select("SELECT source_type, min(ts), max(ts), count(*), count(DISTINCT ts / 86400000000000) FROM events "
-                        "WHERE ts >= ? AND ts < ? GROUP BY source_type ORDER BY 4 DESC, 1",
+                        "WHERE ts >= ? AND ts < ?" + in_partitions + " GROUP BY source_type ORDER BY 4 DESC, 1",
                         span);
     if (!sq) return sq.err();
     timestamp_ns newest = k_no_time;
@@ -337,8 +341,8 @@ result<summary_report> load_summary(store::store& st, const summary_options& o, 
     }
 
     // Failed logons per hour, folded into the zone's days; every day of the period is listed.
-    auto fq = st.select("SELECT ts / 3600000000000, count(*) FROM events WHERE ts >= ? AND ts < ? "
-                        "AND event_outcome = 'failure' AND event_category LIKE '%authentication%' GROUP BY 1",
+    auto fq = st.select("SELECT ts / 3600000000000, count(*) FROM events WHERE ts >= ? AND ts < ?" + in_partitions +
+                        " AND event_outcome = 'failure' AND event_category LIKE '%authentication%' GROUP BY 1",
                         span);
     if (!fq) return fq.err();
     auto day_of = [&](timestamp_ns ts) {

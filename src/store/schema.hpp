@@ -50,13 +50,14 @@ inline constexpr column_info k_doc_columns[] = {
     {"event.original", "raw", column_type::text, k_no_field},
 };
 
-/// The address and user indexes lead with the event's partition, `id >> k_partition_shift`
+/// The time, address and user indexes lead with the event's partition, `id >> k_partition_shift`
 /// (65,536 consecutive events each), and the (type, outcome, address) index holds it after type
 /// and outcome: an insert then only reaches the newest partition's part of each index, which
-/// stays in the CPU caches however large the store grows (unpartitioned, the store thread's
-/// cost per event grew with the store: docs/decisions/0003-store.md). A query on the address
-/// or user reaches those indexes only with its partitions named: AND the condition with
-/// every_partition() (a tautology over the stored events; SQLite then seeks each partition once).
+/// stays in the CPU caches however large the store grows and in whatever order the events' times
+/// arrive (unpartitioned, the store thread's cost per event grew with the store:
+/// docs/decisions/0003-store.md). A query on the time, address or user reaches those indexes
+/// only with its partitions named: AND the condition with every_partition() (a tautology over the
+/// stored events; SQLite then seeks each partition once).
 inline constexpr int k_partition_shift = 16;
 
 /// "`id`'s partition is one of `first` … `last`" (SQL expressions of partition numbers, taken in
@@ -74,6 +75,15 @@ inline std::string last_partition() { return "(SELECT max(id) FROM events) >> " 
 /// "`id` is in one of the stored partitions", true for every stored event: lets SQLite seek the
 /// partitioned indexes.
 inline std::string every_partition(std::string_view id) { return partitions_between(id, first_partition(), last_partition()); }
+
+/// The stored events' earliest and latest time (one row: min, max; NULLs when none has a time),
+/// read through the partitioned time index: two seeks per partition.
+inline std::string stored_time_span_sql() {
+    const std::string part = "(id >> " + std::to_string(k_partition_shift) + ") = k";
+    return "WITH RECURSIVE mm_part(k) AS (SELECT " + first_partition() + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " +
+           last_partition() + ") SELECT min((SELECT min(ts) FROM events WHERE " + part +
+           ")), max((SELECT max(ts) FROM events WHERE " + part + ")) FROM mm_part";
+}
 
 /// "`id` is in one of the newest two partitions" (which may hold fewer than 65,536 events: the
 /// newest one has just begun). Used to find a time bound for newest-first queries.

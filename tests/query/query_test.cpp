@@ -315,9 +315,10 @@ TEST(query_partitions, newest_first_through_a_partitioned_index_gives_the_unboun
                 b.clear();
             }
         }
-        auto expect_same = [&](const std::string& q, const std::string& cond, std::int64_t limit, bool bounded) {
+        auto expect_same = [&](const std::string& q, const std::string& cond, std::int64_t limit, bool bounded,
+                               query::time_range range = {}) {
             SCOPED_TRACE(q);
-            auto c = query::compile(q, {});
+            auto c = query::compile(q, range);
             ASSERT_TRUE(c.ok());
             EXPECT_EQ(!c.value().bound_sql.empty(), true);
             auto bound = db.select(c.value().bound_sql, c.value().params);
@@ -327,7 +328,7 @@ TEST(query_partitions, newest_first_through_a_partitioned_index_gives_the_unboun
                                       " ORDER BY e.ts DESC, e.id DESC LIMIT ?1",
                                   std::vector<store::sql_value>{limit});
             ASSERT_TRUE(want.ok()) << want.err().message;
-            auto got = query::run(db, q, {});
+            auto got = query::run(db, q, range);
             ASSERT_TRUE(got.ok()) << got.err().message;
             ASSERT_EQ(got.value().cells.size(), want.value().rows.size());
             for (std::size_t i = 0; i < want.value().rows.size(); ++i)
@@ -339,6 +340,28 @@ TEST(query_partitions, newest_first_through_a_partitioned_index_gives_the_unboun
         expect_same("user.name:eve AND source.ip:10.0.3.1 | head 50", "e.user_name = 'eve' AND e.source_ip = '10.0.3.1'", 50, true);
         // More than the newest partitions hold: no bound, the plain query (with the timeless events last).
         expect_same("user.name:eve | head 100000", "e.user_name = 'eve'", 100000, false);
+        // The time index is partitioned too: everything, a field without an index, a time range.
+        expect_same("* | head 100", "1", 100, true);
+        expect_same("event.dataset:linux.auth | head 300", "e.source_type = 'linux.auth'", 300, true);
+        const timestamp_ns from = t0 + 1000 * k_ns_per_sec, to = t0 + 100000 * k_ns_per_sec;
+        const std::string in_range = "e.ts >= " + std::to_string(from) + " AND e.ts < " + std::to_string(to);
+        expect_same("user.name:bob | head 100", "e.user_name = 'bob' AND " + in_range, 100, true, {from, to});
+        expect_same("* | head 100", in_range, 100, true, {from, to});
+        // A range the newest partitions do not reach: no bound, each partition's range sought.
+        const timestamp_ns old_to = t0 + 5000 * k_ns_per_sec;
+        expect_same("* | head 100", "e.ts >= " + std::to_string(from) + " AND e.ts < " + std::to_string(old_to), 100, false,
+                    {from, old_to});
+        {
+            auto c = query::compile("* | stats count()", {from, to});
+            ASSERT_TRUE(c.ok());
+            auto n = db.select(c.value().sql, c.value().params);
+            ASSERT_TRUE(n.ok()) << n.err().message;
+            auto want = db.select("SELECT count(*) FROM events e WHERE " + in_range, {});
+            ASSERT_TRUE(want.ok());
+            EXPECT_EQ(std::get<std::int64_t>(n.value().rows.at(0).values.at(0)),
+                      std::get<std::int64_t>(want.value().rows.at(0).values.at(0)));
+            EXPECT_NE(c.value().sql.find(store::every_partition("e.id")), std::string::npos) << c.value().sql;
+        }
         // Not newest-first by time, or counting: no bound at all.
         auto sorted = query::compile("user.name:eve | sort source.ip | head 10", {});
         ASSERT_TRUE(sorted.ok());

@@ -415,6 +415,7 @@ TEST(store, indexes_are_partitioned_partial_and_replace_the_old_ones) {
     open_rw(d.db()).reset();
     // A store as two older builds left it: full (field, ts) indexes, or partial ones ("_nn").
     exec(d.db(), "DROP INDEX events_user_name_p; DROP INDEX events_source_ip_p; DROP INDEX events_type_outcome_p; "
+                 "DROP INDEX events_ts_p; CREATE INDEX events_ts ON events(ts); "
                  "CREATE INDEX events_type_outcome_ip ON events(source_type, event_outcome, source_ip, ts); "
                  "CREATE INDEX events_user_name ON events(user_name, ts); "
                  "CREATE INDEX events_source_ip_nn ON events(source_ip, ts) WHERE source_ip IS NOT NULL;");
@@ -438,6 +439,9 @@ TEST(store, indexes_are_partitioned_partial_and_replace_the_old_ones) {
     ASSERT_TRUE(q.ok()) << q.err().message;
     std::map<std::string, std::string> idx;
     for (const auto& r : q.value().rows) idx[std::get<std::string>(r.values[0])] = std::get<std::string>(r.values[1]);
+    EXPECT_EQ(idx.count("events_ts"), 0u);
+    ASSERT_EQ(idx.count("events_ts_p"), 1u);
+    EXPECT_NE(idx["events_ts_p"].find("(id >> " + std::to_string(store::k_partition_shift) + ", ts)"), std::string::npos);
     EXPECT_EQ(idx.count("events_user_name"), 0u);
     EXPECT_EQ(idx.count("events_source_ip_nn"), 0u);
     EXPECT_EQ(idx.count("events_type_outcome_ip"), 0u);
@@ -467,6 +471,7 @@ TEST(store, indexes_are_partitioned_partial_and_replace_the_old_ones) {
     ASSERT_EQ(sqlite3_open_v2(d.db().c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
     const std::string parts = store::every_partition("e.id");
     for (const std::string& sql : {"EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE (e.user_name = ?1 AND " + parts + ") ORDER BY e.ts DESC LIMIT 100",
+                                   "EXPLAIN QUERY PLAN SELECT e.id, e.ts FROM events e WHERE e.ts >= ?1 AND e.ts < ?2 AND " + parts,
                                    "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE (e.source_ip GLOB ?1 AND " + parts + ")"}) {
         sqlite3_stmt* st = nullptr;
         ASSERT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
@@ -476,6 +481,20 @@ TEST(store, indexes_are_partitioned_partial_and_replace_the_old_ones) {
         sqlite3_finalize(st);
         EXPECT_NE(plan.find("SEARCH e USING COVERING INDEX events_"), std::string::npos) << sql << "\n" << plan;
         EXPECT_NE(plan.find("_p (<expr>=? AND "), std::string::npos) << sql << "\n" << plan;
+    }
+    {  // the stored time span: two seeks of the time index per partition, the same as min / max
+        auto span = s->select(store::stored_time_span_sql(), {});
+        ASSERT_TRUE(span.ok()) << span.err().message;
+        EXPECT_EQ(std::get<std::int64_t>(span.value().rows.at(0).values.at(0)), k_t0);
+        EXPECT_EQ(std::get<std::int64_t>(span.value().rows.at(0).values.at(1)), k_t0 + 2);
+        const std::string sql = "EXPLAIN QUERY PLAN " + store::stored_time_span_sql();
+        sqlite3_stmt* st = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+        std::string plan;
+        while (sqlite3_step(st) == SQLITE_ROW) plan += reinterpret_cast<const char*>(sqlite3_column_text(st, 3)) + std::string("\n");
+        sqlite3_finalize(st);
+        EXPECT_NE(plan.find("COVERING INDEX events_ts_p (<expr>=?)"), std::string::npos) << plan;
+        EXPECT_EQ(plan.find("SCAN e"), std::string::npos) << plan;
     }
     {  // failed logons by address, as the compiler writes it when the index covers the query
         const char* sql = "EXPLAIN QUERY PLAN SELECT e.source_ip, count(*) FROM events e WHERE e.source_type = ?1 AND e.event_outcome = ?2 GROUP BY 1";
