@@ -77,12 +77,17 @@ inline std::string last_partition() { return "(SELECT max(id) FROM events) >> " 
 inline std::string every_partition(std::string_view id) { return partitions_between(id, first_partition(), last_partition()); }
 
 /// The stored events' earliest and latest time (one row: min, max; NULLs when none has a time),
-/// read through the partitioned time index: two seeks per partition.
+/// read through the partitioned time index: two seeks per partition. A store that has not been
+/// opened for writing since it had the unpartitioned time index (events_ts) is read through
+/// that one instead (a search run before the upgraded daemon first opened its store).
 inline std::string stored_time_span_sql() {
     const std::string part = "(id >> " + std::to_string(k_partition_shift) + ") = k";
-    return "WITH RECURSIVE mm_part(k) AS (SELECT " + first_partition() + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " +
-           last_partition() + ") SELECT min((SELECT min(ts) FROM events WHERE " + part +
-           ")), max((SELECT max(ts) FROM events WHERE " + part + ")) FROM mm_part";
+    const std::string parts = "WITH RECURSIVE mm_part(k) AS (SELECT " + first_partition() +
+                              " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " + last_partition() + ") ";
+    const std::string partitioned = "EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'events_ts_p')";
+    return "SELECT CASE WHEN " + partitioned + " THEN (" + parts + "SELECT min((SELECT min(ts) FROM events WHERE " + part +
+           ")) FROM mm_part) ELSE (SELECT min(ts) FROM events) END, CASE WHEN " + partitioned + " THEN (" + parts +
+           "SELECT max((SELECT max(ts) FROM events WHERE " + part + ")) FROM mm_part) ELSE (SELECT max(ts) FROM events) END";
 }
 
 /// "`id` is in one of the newest two partitions" (which may hold fewer than 65,536 events: the

@@ -508,6 +508,50 @@ TEST(store, indexes_are_partitioned_partial_and_replace_the_old_ones) {
     sqlite3_close(h);
 }
 
+// The stored time span (searches decide their plan with it; `status` and reports show it):
+// through the partitioned time index, and through the old unpartitioned one in a store that
+// the upgraded daemon has not opened yet (read-only: searched before the daemon restarted).
+TEST(store, the_stored_time_span_is_read_from_either_time_index) {
+    temp_dir d;
+    {
+        auto s = open_rw(d.db());
+        event_batch b;
+        add_event(b, k_t0 + 50, "xx second", "10.0.0.1", "u");
+        add_event(b, k_t0 - 7, "xx late", "10.0.0.2", "u");  // out of order
+        add_event(b, k_t0 + 9, "xx third", "10.0.0.3", "u");
+        ASSERT_TRUE(s->append(b, {}, {}).ok());
+    }
+    auto span_of = [&](bool read_only) {
+        auto s = store::open_sqlite({.path = d.db(), .read_only = read_only});
+        EXPECT_TRUE(s.ok());
+        auto st = s.value()->stats();
+        EXPECT_TRUE(st.ok());
+        auto q = s.value()->select(store::stored_time_span_sql(), {});
+        EXPECT_TRUE(q.ok()) << (q.ok() ? "" : q.err().message);
+        EXPECT_EQ(std::get<std::int64_t>(q.value().rows.at(0).values.at(0)), st.value().first_ts);
+        EXPECT_EQ(std::get<std::int64_t>(q.value().rows.at(0).values.at(1)), st.value().last_ts);
+        return std::make_pair(st.value().first_ts, st.value().last_ts);
+    };
+    EXPECT_EQ(span_of(true), std::make_pair(k_t0 - 7, k_t0 + 50));
+    exec(d.db(), "DROP INDEX events_ts_p; CREATE INDEX events_ts ON events(ts);");
+    EXPECT_EQ(span_of(true), std::make_pair(k_t0 - 7, k_t0 + 50));
+    EXPECT_EQ(span_of(false), std::make_pair(k_t0 - 7, k_t0 + 50));  // and the upgrade puts events_ts_p back
+    auto s = store::open_sqlite({.path = d.db(), .read_only = true});
+    ASSERT_TRUE(s.ok());
+    auto n = s.value()->select("SELECT count(*) FROM sqlite_master WHERE name = 'events_ts_p'", {});
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(std::get<std::int64_t>(n.value().rows.at(0).values.at(0)), 1);
+    // An empty store has no span.
+    temp_dir e;
+    open_rw(e.db()).reset();
+    auto empty = store::open_sqlite({.path = e.db(), .read_only = true});
+    ASSERT_TRUE(empty.ok());
+    auto q = empty.value()->select(store::stored_time_span_sql(), {});
+    ASSERT_TRUE(q.ok());
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(q.value().rows.at(0).values.at(0)));
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(q.value().rows.at(0).values.at(1)));
+}
+
 // Every event of a batch keeps its own id, columns and document, in batch order. (Rows went 32
 // to an INSERT statement once: measured slower, see docs/decisions/0003-store.md.)
 TEST(store, a_batch_keeps_every_rows_id_columns_and_document_in_order) {
