@@ -182,7 +182,8 @@ int run_scan(const scan_args& a) {
             std::cerr << "mimamori scan: --store keeps alerts and incidents; it does not go with --matches\n";
             return 2;
         }
-        auto d = store::open_sqlite({.path = a.store_path});
+        auto d = store::open_sqlite(
+            {.path = a.store_path, .notice = [](const std::string& what) { std::cerr << "mimamori scan: " << what << "\n"; }});
         if (!d) {
             std::cerr << "mimamori scan: " << d.err().message << "\n";
             return 2;

@@ -224,7 +224,10 @@ result<std::unique_ptr<daemon>> daemon::start(const config& cfg, serve_options o
     po.parse.zone = zone.value();
     po.parse.mappings_dir = cfg.mappings_dir;
 
-    auto db = store::open_sqlite({.path = cfg.store.path, .read_only = false, .cache_mib = cfg.store.cache_mib});
+    auto db = store::open_sqlite({.path = cfg.store.path,
+                                  .read_only = false,
+                                  .cache_mib = cfg.store.cache_mib,
+                                  .notice = log_line});
     if (!db) return db.err();
     m.pipe = std::make_unique<pipeline>(po, std::move(db.value()), std::move(opts.detect), m.met);
     if (auto st = m.pipe->start(); !st) return st.err();

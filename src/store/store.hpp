@@ -217,6 +217,9 @@ struct sqlite_options {
     bool read_only = false;
     /// Page cache in MiB (per connection).
     int cache_mib = 256;
+    /// Told, before it starts, about one-time work that makes this open slow: building the
+    /// indexes a newer version added, on a store that already holds events. Optional.
+    std::function<void(const std::string&)> notice = {};
 };
 
 /// Open (and create or migrate) the embedded SQLite store.

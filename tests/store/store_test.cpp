@@ -552,6 +552,35 @@ TEST(store, the_stored_time_span_is_read_from_either_time_index) {
     EXPECT_TRUE(std::holds_alternative<std::monostate>(q.value().rows.at(0).values.at(1)));
 }
 
+// Opening a store of an older version builds the indexes this one adds, which takes a while on a
+// large store: the opener is told first (the daemon logs it), once, and only when there are
+// events to index.
+TEST(store, an_upgrade_that_builds_indexes_says_so_first) {
+    temp_dir d;
+    std::vector<std::string> said;
+    auto open_noting = [&] {
+        auto s = store::open_sqlite({.path = d.db(), .notice = [&](const std::string& m) { said.push_back(m); }});
+        EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.err().message);
+    };
+    open_noting();  // new and empty: nothing to build
+    {
+        auto s = open_rw(d.db());
+        event_batch b;
+        add_event(b, k_t0, "xx one", "10.0.0.1", "u");
+        add_event(b, k_t0 + 1, "xx two", "10.0.0.2", "u");
+        ASSERT_TRUE(s->append(b, {}, {}).ok());
+    }
+    open_noting();  // current indexes: nothing to build
+    EXPECT_TRUE(said.empty());
+    exec(d.db(), "DROP INDEX events_ts_p; CREATE INDEX events_ts ON events(ts);");  // session 5's format
+    open_noting();
+    ASSERT_EQ(said.size(), 1u);
+    EXPECT_NE(said[0].find("building the indexes this version adds for the ~2 stored events"), std::string::npos) << said[0];
+    EXPECT_NE(said[0].find(d.db()), std::string::npos) << said[0];
+    open_noting();
+    EXPECT_EQ(said.size(), 1u);
+}
+
 // Every event of a batch keeps its own id, columns and document, in batch order. (Rows went 32
 // to an INSERT statement once: measured slower, see docs/decisions/0003-store.md.)
 TEST(store, a_batch_keeps_every_rows_id_columns_and_document_in_order) {

@@ -712,6 +712,18 @@ public:
                            "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;");
             !st)
             return st;
+        if (o.notice) {
+            // A store from an older version: its events get the newer indexes now, once.
+            auto has_events = scalar_int("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='events'");
+            auto have = scalar_int("SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN "
+                                   "('events_ts_p','events_source_ip_p','events_user_name_p','events_type_outcome_p')");
+            if (has_events && has_events.value() > 0 && have && have.value() < 4) {
+                auto n = scalar_int("SELECT ifnull(max(id), 0) - ifnull(min(id), 0) FROM events");
+                if (n && n.value() > 0)
+                    o.notice("building the indexes this version adds for the ~" + std::to_string(n.value() + 1) +
+                             " stored events in " + o.path + " (once; about a minute per 10 million events)");
+            }
+        }
         if (auto st = exec(std::string("BEGIN IMMEDIATE; DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_source_ip; "
                                        "DROP INDEX IF EXISTS events_user_name; DROP INDEX IF EXISTS events_source_ip_nn; "
                                        "DROP INDEX IF EXISTS events_type_outcome_ip; "
