@@ -179,7 +179,7 @@ public:
 
     // A condition on the time, address or user reaches its index only with the partitions named
     // (store::every_partition, schema.hpp).
-    std::string partitioned(const resolved& r, std::string cond) {
+    static std::string partitioned(const resolved& r, std::string cond) {
         if (r.where != where_kind::events || (r.expr != "e.source_ip" && r.expr != "e.user_name" && r.expr != "e.ts"))
             return cond;
         return "(" + cond + " AND " + store::every_partition("e.id") + ")";

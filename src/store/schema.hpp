@@ -60,11 +60,17 @@ inline constexpr column_info k_doc_columns[] = {
 /// stored events; SQLite then seeks each partition once).
 inline constexpr int k_partition_shift = 16;
 
-/// "`id`'s partition is one of `first` … `last`" (SQL expressions of partition numbers, taken in
-/// the query's own snapshot). `id` is the events table's id column as the query names it.
+/// The partition numbers `first` … `last` (SQL expressions, taken in the query's own snapshot),
+/// as a parenthesized query of one column, `k`.
+inline std::string partition_numbers(const std::string& first, const std::string& last) {
+    return "(WITH RECURSIVE mm_part(k) AS (SELECT " + first + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " + last +
+           ") SELECT k FROM mm_part)";
+}
+
+/// "`id`'s partition is one of `first` … `last`". `id` is the events table's id column as the
+/// query names it.
 inline std::string partitions_between(std::string_view id, const std::string& first, const std::string& last) {
-    return "(" + std::string(id) + " >> " + std::to_string(k_partition_shift) + ") IN (WITH RECURSIVE mm_part(k) AS (SELECT " +
-           first + " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " + last + ") SELECT k FROM mm_part)";
+    return "(" + std::string(id) + " >> " + std::to_string(k_partition_shift) + ") IN " + partition_numbers(first, last);
 }
 
 /// The partition of the store's first / last event, as an SQL expression (`>>` binds tighter
@@ -81,13 +87,13 @@ inline std::string every_partition(std::string_view id) { return partitions_betw
 /// opened for writing since it had the unpartitioned time index (events_ts) is read through
 /// that one instead (a search run before the upgraded daemon first opened its store).
 inline std::string stored_time_span_sql() {
-    const std::string part = "(id >> " + std::to_string(k_partition_shift) + ") = k";
-    const std::string parts = "WITH RECURSIVE mm_part(k) AS (SELECT " + first_partition() +
-                              " UNION ALL SELECT k + 1 FROM mm_part WHERE k < " + last_partition() + ") ";
     const std::string partitioned = "EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'events_ts_p')";
-    return "SELECT CASE WHEN " + partitioned + " THEN (" + parts + "SELECT min((SELECT min(ts) FROM events WHERE " + part +
-           ")) FROM mm_part) ELSE (SELECT min(ts) FROM events) END, CASE WHEN " + partitioned + " THEN (" + parts +
-           "SELECT max((SELECT max(ts) FROM events WHERE " + part + ")) FROM mm_part) ELSE (SELECT max(ts) FROM events) END";
+    auto end = [&](const std::string& fn) {
+        return "CASE WHEN " + partitioned + " THEN (SELECT " + fn + "((SELECT " + fn + "(ts) FROM events WHERE (id >> " +
+               std::to_string(k_partition_shift) + ") = p.k)) FROM " + partition_numbers(first_partition(), last_partition()) +
+               " p) ELSE (SELECT " + fn + "(ts) FROM events) END";
+    };
+    return "SELECT " + end("min") + ", " + end("max");
 }
 
 /// "`id` is in one of the newest two partitions" (which may hold fewer than 65,536 events: the

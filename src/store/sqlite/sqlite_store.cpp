@@ -714,10 +714,17 @@ public:
             return st;
         if (o.notice) {
             // A store from an older version: its events get the newer indexes now, once.
+            // The schema's index names (our constants: quoted as they are).
+            std::string names;
+            std::int64_t wanted = 0;
+            const std::string_view schema = k_schema, create = "CREATE INDEX IF NOT EXISTS ";
+            for (auto at = schema.find(create); at != std::string_view::npos; at = schema.find(create, at + 1), ++wanted) {
+                const auto name = schema.substr(at + create.size(), schema.find(' ', at + create.size()) - at - create.size());
+                names += (names.empty() ? "'" : ",'") + std::string(name) + "'";
+            }
             auto has_events = scalar_int("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='events'");
-            auto have = scalar_int("SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN "
-                                   "('events_ts_p','events_source_ip_p','events_user_name_p','events_type_outcome_p')");
-            if (has_events && has_events.value() > 0 && have && have.value() < 4) {
+            auto have = scalar_int("SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN (" + names + ")");
+            if (has_events && has_events.value() > 0 && have && have.value() < wanted) {
                 auto n = scalar_int("SELECT ifnull(max(id), 0) - ifnull(min(id), 0) FROM events");
                 if (n && n.value() > 0)
                     o.notice("building the indexes this version adds for the ~" + std::to_string(n.value() + 1) +
