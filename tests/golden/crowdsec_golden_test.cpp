@@ -30,14 +30,14 @@ namespace {
 const std::string k_hub = std::string(MIMAMORI_SHARED_DIR) + "/datasets/crowdsec-hub/tests";
 
 // Hub parsers whose logs are formats of ours (issue: sshd, iptables, nginx, apache2, pf,
-// postfix, fortinet …). The value is a short label for the report.
+// postfix, fortinet …; since then Samba and OpenVPN). The value is a short label for the report.
 const std::map<std::string, std::string> k_in_scope = {
     {"sshd-logs", "sshd"},       {"sshd-success-logs", "sshd"}, {"iptables-logs", "netfilter"},
     {"nginx-logs", "web"},       {"apache2-logs", "web"},       {"pf-logs", "pf"},
     {"pfsense-logs", "pf"},      {"postfix-logs", "postfix"},   {"dovecot-logs", "dovecot"},
     {"fortinet-logs", "fortinet"}, {"cef-logs", "cef"},         {"pam-logs", "pam"},
     {"aws-cloudtrail", "cloudtrail"}, {"suricata-logs", "suricata"}, {"windows-logs", "windows"},
-    {"syslog-logs", "syslog"},
+    {"syslog-logs", "syslog"},   {"smb-logs", "samba"},         {"openvpn", "openvpn"},
 };
 
 // Folders whose sample is not a format any real tool writes, with the reason (listed in the
@@ -228,7 +228,8 @@ std::vector<std::pair<fs::path, std::string>> folders_in_scope() {
             if (!l.empty() && l[0] != '-' && l[0] != ' ') in_parsers = false;
             if (!in_parsers) continue;
             auto name = l.substr(l.rfind('/') == std::string::npos ? 0 : l.rfind('/') + 1);
-            if (auto dot = name.find(".yaml"); dot != std::string::npos) name.resize(dot);
+            for (const char* ext : {".yaml", ".yml"})
+                if (auto dot = name.find(ext); dot != std::string::npos) name.resize(dot);
             name = std::string(parse::trim(name));
             // The folder's own log format is its first parser that is not a generic stage
             // (envelope, enrichment): exchange-imap-logs + windows-logs is an Exchange log.
