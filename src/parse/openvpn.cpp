@@ -46,14 +46,15 @@ constexpr std::array<sv, 40> k_own_messages = {
     "SIGINT", "Restart pause", "Closing TUN/TAP", "Exiting due to", "PLUGIN_", "MANAGEMENT:",
     "Peer Connection Initiated", "VERIFY", "Inactivity timeout"};
 
-// "1.2.3.4:1194", "[AF_INET]1.2.3.4:1194", "2001:db8::5:1194" → address and port.
+// "1.2.3.4:1194", "[AF_INET]1.2.3.4:1194", "2001:db8::5:1194" → address and port (set only
+// when both are valid).
 bool endpoint(sv s, sv& ip, sv& port) {
     if (!txt::consume(s, "[AF_INET]")) txt::consume(s, "[AF_INET6]");
     std::size_t colon = s.rfind(':');
-    if (colon == sv::npos) return false;
+    if (colon == sv::npos || !is_ip(s.substr(0, colon)) || !is_uint_in(s.substr(colon + 1), 0, 65535)) return false;
     ip = s.substr(0, colon);
     port = s.substr(colon + 1);
-    return is_ip(ip) && is_uint_in(port, 0, 65535);
+    return true;
 }
 
 // The peer at the start of m ("addr:port", "cn/addr:port", "addr:port/cn"): moves m past it
@@ -128,8 +129,9 @@ bool parse_message(sv m, event_batch& b) {
     return true;
 }
 
-parse_status parse_openvpn_message(const syslog_envelope&, sv msg, const context&, event_batch& b, event& e, sv&) {
+parse_status parse_openvpn_message(const syslog_envelope&, sv msg, const context& ctx, event_batch& b, event& e, sv&) {
     parse_message(trim(msg), b);
+    if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
     e.source_type = k_openvpn;
     return parse_status::ok;
 }

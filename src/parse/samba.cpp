@@ -66,10 +66,12 @@ bool endpoint(sv s, sv& ip, sv& port) {
     if (!txt::consume(s, "ipv4:") && !txt::consume(s, "ipv6:")) return false;
     std::size_t colon = s.rfind(':');
     if (colon == sv::npos) return false;
-    ip = s.substr(0, colon);
-    port = s.substr(colon + 1);
-    if (!ip.empty() && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
-    return is_ip(ip) && is_uint_in(port, 0, 65535);
+    sv addr = s.substr(0, colon), num = s.substr(colon + 1);
+    if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+    if (!is_ip(addr) || !is_uint_in(num, 0, 65535)) return false;  // outputs untouched
+    ip = addr;
+    port = num;
+    return true;
 }
 
 // "SMB2" → smb, "LDAP" → ldap, "Kerberos KDC" → kerberos; others have no ECS protocol name.
@@ -185,6 +187,7 @@ parse_status parse_samba_message(const syslog_envelope&, sv msg, const context& 
     // rsyslog writes a CR at the end of Samba's lines as "#015".
     txt::consume_suffix(m, "#015");
     // The line's own time has the year and microseconds an RFC 3164 envelope lacks.
+    if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
     timestamp_ns ts = k_no_time;
     if (!parse_audit(trim(m), ctx, b, &ts)) return parse_status::ok;  // another Samba message
     if (ts != k_no_time) e.ts = ts;
@@ -232,7 +235,9 @@ public:
             why = "Samba audit line without its [service] and user [DOMAIN]\\[name] parts";
             return parse_status::malformed;
         }
-        e.ts = ts;
+        // A time Samba did not write as it does (hand-edited, cut) is not a reason to lose the
+        // line: it is filed under the file's time.
+        e.ts = ts != k_no_time ? ts : ctx.reference_time;
         e.source_type = k_samba;
         b.add(f::message, m);
         return parse_status::ok;

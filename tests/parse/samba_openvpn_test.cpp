@@ -236,6 +236,12 @@ TEST(OpenVpn, ThroughSyslog) {
     EXPECT_EQ(fx.get(hmac, "source.ip"), "198.51.100.8");
     EXPECT_EQ(fx.get(hmac, "source.port"), "40000");
     EXPECT_EQ(fx.get(hmac, "event.outcome"), "failure");
+    // Not an address after all (found by fuzz_services): no address rather than a wrong one.
+    const auto& odd = fx.parse(
+        "Dec 15 14:12:13 vpn openvpn[812]: TLS Error: cannot locate HMAC in incoming packet from [AF_INET2]2001:db8::8:40000");
+    ASSERT_TRUE(fx.ok());
+    EXPECT_FALSE(fx.has(odd, "source.ip"));
+    EXPECT_EQ(fx.get(odd, "event.outcome"), "failure");
     const auto& plain = fx.parse("Dec 15 14:12:14 vpn openvpn[812]: Initialization Sequence Completed");
     ASSERT_TRUE(fx.ok());
     EXPECT_EQ(plain.source_type, "openvpn");
