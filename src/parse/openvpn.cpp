@@ -130,7 +130,9 @@ bool parse_message(sv m, event_batch& b) {
 }
 
 parse_status parse_openvpn_message(const syslog_envelope&, sv msg, const context& ctx, event_batch& b, event& e, sv&) {
-    parse_message(trim(msg), b);
+    // Not one of OpenVPN's own messages (a PAM line from its auth plugin …): the sniffers may
+    // know it.
+    if (!parse_message(trim(msg), b)) return parse_status::not_mine;
     if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
     e.source_type = k_openvpn;
     return parse_status::ok;

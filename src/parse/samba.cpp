@@ -187,10 +187,11 @@ parse_status parse_samba_message(const syslog_envelope&, sv msg, const context& 
     // rsyslog writes a CR at the end of Samba's lines as "#015".
     txt::consume_suffix(m, "#015");
     // The line's own time has the year and microseconds an RFC 3164 envelope lacks.
-    if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
     timestamp_ns ts = k_no_time;
-    if (!parse_audit(trim(m), ctx, b, &ts)) return parse_status::ok;  // another Samba message
+    // Another Samba message (or a PAM line smbd logs): the sniffers may know it.
+    if (!parse_audit(trim(m), ctx, b, &ts)) return parse_status::not_mine;
     if (ts != k_no_time) e.ts = ts;
+    if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
     e.source_type = k_samba;
     return parse_status::ok;
 }

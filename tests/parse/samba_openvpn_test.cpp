@@ -242,6 +242,14 @@ TEST(OpenVpn, ThroughSyslog) {
     ASSERT_TRUE(fx.ok());
     EXPECT_FALSE(fx.has(odd, "source.ip"));
     EXPECT_EQ(fx.get(odd, "event.outcome"), "failure");
+    // The PAM plugin's lines are not OpenVPN's own: the PAM parser reads them.
+    const auto& pam = fx.parse(
+        "Dec 15 14:12:13 vpn openvpn[812]: pam_unix(openvpn:auth): authentication failure; logname= uid=0 euid=0 tty= "
+        "ruser= rhost=198.51.100.9  user=bob");
+    ASSERT_TRUE(fx.ok());
+    EXPECT_EQ(pam.source_type, "linux.auth");
+    EXPECT_EQ(fx.get(pam, "event.outcome"), "failure");
+    EXPECT_EQ(fx.get(pam, "user.name"), "bob");
     const auto& plain = fx.parse("Dec 15 14:12:14 vpn openvpn[812]: Initialization Sequence Completed");
     ASSERT_TRUE(fx.ok());
     EXPECT_EQ(plain.source_type, "openvpn");
