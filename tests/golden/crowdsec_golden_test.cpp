@@ -30,7 +30,7 @@ namespace {
 const std::string k_hub = std::string(MIMAMORI_SHARED_DIR) + "/datasets/crowdsec-hub/tests";
 
 // Hub parsers whose logs are formats of ours (issue: sshd, iptables, nginx, apache2, pf,
-// postfix, fortinet …; since then Samba, OpenVPN and the FTP servers). The value is a short label for the report.
+// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers and Synology DSM). The value is a short label for the report.
 const std::map<std::string, std::string> k_in_scope = {
     {"sshd-logs", "sshd"},       {"sshd-success-logs", "sshd"}, {"iptables-logs", "netfilter"},
     {"nginx-logs", "web"},       {"apache2-logs", "web"},       {"pf-logs", "pf"},
@@ -39,6 +39,7 @@ const std::map<std::string, std::string> k_in_scope = {
     {"aws-cloudtrail", "cloudtrail"}, {"suricata-logs", "suricata"}, {"windows-logs", "windows"},
     {"syslog-logs", "syslog"},   {"smb-logs", "samba"},         {"openvpn", "openvpn"},
     {"vsftpd-logs", "ftp"},      {"proftpd-logs", "ftp"},       {"pureftpd-logs", "ftp"},
+    {"synology-dsm-logs", "pam"},
 };
 
 // Folders whose sample is not a format any real tool writes, with the reason (listed in the

@@ -66,6 +66,7 @@ const case_spec k_cases[] = {
     {"proftpd-bf", "FTP brute force", true, "5 failures in 5 min"},
     {"proftpd-user-enum", "Password spraying (one source, many accounts)", true, "6 unknown accounts in one second: spraying and FTP brute force"},
     {"pureftpd-bf", "FTP brute force", true, "5 failures in 5 min; the logon that followed is a second, critical alert"},
+    {"synology-dsm-bf", "NAS administration brute force", true, "5 failures in 5 min (DSM's PAM lines for its web administration)"},
     {"postfix-sasl-bf", "Mail account brute force", true, "3 failures in 1 min"},
     {"dovecot-slow-bf", "Mail account slow brute force", true, "4 failures in 2 h"},
     {"dovecot-time-based-bf", "Mail account slow brute force", true, "4 failures in 2 h"},
@@ -73,14 +74,21 @@ const case_spec k_cases[] = {
 };
 // clang-format on
 
+// The sources a case's alerts name: `"1.2.3.4" in results[N].Overflow.GetSources()`, or, in
+// cases written without those, the source_ip of the alerts' events.
 std::vector<std::string> asserted_sources(const fs::path& file) {
     static const std::regex k_src(R"re(^"([^"]+)" in results\[\d+\]\.Overflow\.GetSources\(\))re");
-    std::set<std::string> out;
+    static const std::regex k_event_ip(
+        R"re(^results\[\d+\]\.Overflow\.Alert\.Events\[\d+\]\.GetMeta\("source_ip"\) == "([^"]+)")re");
+    std::set<std::string> out, event_ips;
     std::ifstream in(file);
     std::string line;
     std::smatch m;
-    while (std::getline(in, line))
+    while (std::getline(in, line)) {
         if (std::regex_search(line, m, k_src)) out.insert(m[1]);
+        else if (std::regex_search(line, m, k_event_ip)) event_ips.insert(m[1]);
+    }
+    if (out.empty()) out = std::move(event_ips);
     return {out.begin(), out.end()};
 }
 
