@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The built-in rules for the services added with their parsers (WordPress, XSS, FTP, Samba,
-# OpenVPN, Synology DSM): each fires on the attack and stays quiet just under its threshold or
+# OpenVPN, Synology DSM, pfSense / OPNsense / MikroTik administration): each fires on the attack and stays quiet just under its threshold or
 # on the look-alike that is not an attack (a logon that works, one author asked for again).
 # args: BINARY REPO_DIR SHARED_DIR
 set -u
@@ -52,6 +52,12 @@ for i in 1 2 3 4 5; do
   printf '2025-09-24T10:20:0%d+00:00 nas synoscgi_SYNO.API.Auth_7_login[22%d]: pam_unix(webui:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=198.51.100.50\n' "$i" "$i"
 done > "$tmp/logs/dsm.log"
 
+# pfSense's web GUI (five failures) and a MikroTik router (four: under the threshold).
+{
+  for i in 1 2 3 4 5; do printf 'Oct 26 14:50:2%d pfSense php-fpm[374]: /index.php: webConfigurator authentication error for user '"'"'admin'"'"' from: 198.51.100.60\n' "$i"; done
+  for i in 1 2 3 4; do printf 'Oct 26 14:51:2%d 10.0.0.1 system,error,critical login failure for user admin from 198.51.100.61 via winbox\n' "$i"; done
+} > "$tmp/logs/edge.log"
+
 "$bin" scan "$tmp/logs" --json -q > "$tmp/out.ndjson" 2> "$tmp/err.txt" || fail "scan exited $?: $(cat "$tmp/err.txt")"
 python3 - "$tmp/out.ndjson" <<'PY' || fail "alerts differ from what the rules promise"
 import json, sys
@@ -71,8 +77,9 @@ want = {
     "198.51.100.30": "SMB / Windows network logon brute force",
     "198.51.100.40": "VPN brute force",
     "198.51.100.50": "NAS administration brute force",
+    "198.51.100.60": "Router or firewall administration brute force",
 }
-quiet = ["203.0.113.11", "203.0.113.12", "203.0.113.14", "203.0.113.16", "198.51.100.20", "10.0.0.77"]
+quiet = ["203.0.113.11", "203.0.113.12", "203.0.113.14", "203.0.113.16", "198.51.100.20", "10.0.0.77", "198.51.100.61"]
 bad = []
 for ip, title in want.items():
     if title not in fired.get(ip, set()):

@@ -30,7 +30,7 @@ namespace {
 const std::string k_hub = std::string(MIMAMORI_SHARED_DIR) + "/datasets/crowdsec-hub/tests";
 
 // Hub parsers whose logs are formats of ours (issue: sshd, iptables, nginx, apache2, pf,
-// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers and Synology DSM). The value is a short label for the report.
+// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers, Synology DSM and the pfSense / OPNsense web GUIs). The value is a short label for the report.
 const std::map<std::string, std::string> k_in_scope = {
     {"sshd-logs", "sshd"},       {"sshd-success-logs", "sshd"}, {"iptables-logs", "netfilter"},
     {"nginx-logs", "web"},       {"apache2-logs", "web"},       {"pf-logs", "pf"},
@@ -39,7 +39,7 @@ const std::map<std::string, std::string> k_in_scope = {
     {"aws-cloudtrail", "cloudtrail"}, {"suricata-logs", "suricata"}, {"windows-logs", "windows"},
     {"syslog-logs", "syslog"},   {"smb-logs", "samba"},         {"openvpn", "openvpn"},
     {"vsftpd-logs", "ftp"},      {"proftpd-logs", "ftp"},       {"pureftpd-logs", "ftp"},
-    {"synology-dsm-logs", "pam"},
+    {"synology-dsm-logs", "pam"},  {"pfsense-gui-logs", "firewall-gui"}, {"opnsense-gui-logs", "firewall-gui"},
 };
 
 // Folders whose sample is not a format any real tool writes, with the reason (listed in the
