@@ -5,7 +5,9 @@
 //
 // Parsing is two-phase: a line is first read into a struct of views, then emitted. Nothing is
 // added to the batch before the line is known to be ours, which message parsers require.
+#include <array>
 #include <cstring>
+#include <string>
 
 #include "parse/message.hpp"
 #include "parse/parser.hpp"
@@ -886,6 +888,133 @@ parse_status parse_error_line(sv line, const context& ctx, event_batch& batch, e
     return parse_status::not_mine;
 }
 
+// --- IIS (W3C extended log, IIS's default field set) --------------------------------------
+//
+//   #Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken
+//   2025-04-14 04:05:25 10.0.0.5 POST /owa/auth.owa - 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 302 0 0 31
+//
+// IIS 8.5 and later write these 15 fields by default, IIS 7 the same without cs(Referer); times
+// are UTC; a value's spaces are written as '+', an empty value as '-'. A line is read by its
+// field count, so a site whose administrator chose other fields cannot be read: its "#Fields:"
+// line says so (malformed, with the reason), and its lines are kept as malformed too.
+
+constexpr std::string_view k_iis_fields15 =
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) "
+    "sc-status sc-substatus sc-win32-status time-taken";
+constexpr std::string_view k_iis_fields14 =
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status "
+    "sc-substatus sc-win32-status time-taken";
+
+// '+' → ' ' (IIS writes spaces in the user agent and referrer as '+').
+sv iis_unplus(event_batch& batch, sv s) {
+    if (s.find('+') == sv::npos) return s;
+    std::string t(s);
+    for (auto& c : t)
+        if (c == '+') c = ' ';
+    return batch.copy(t);
+}
+
+parse_status parse_iis(sv line, const context& ctx, event_batch& batch, event& e, sv& why) {
+    static const field_id k_substatus = intern("iis.substatus"), k_win32 = intern("iis.win32_status"),
+                          k_taken = intern("iis.time_taken_ms"), k_software = intern("iis.software");
+    if (line.size() > 1 && line[0] == '#') {
+        // Header lines: kept as events of their own; "#Fields:" must be a layout we read.
+        sv body = line.substr(1);
+        std::size_t colon = body.find(": ");
+        if (colon == sv::npos) return parse_status::not_mine;
+        sv key = body.substr(0, colon), value = trim(body.substr(colon + 2));
+        if (key != "Software" && key != "Version" && key != "Date" && key != "Fields" && key != "Remark")
+            return parse_status::not_mine;
+        if (key == "Fields" && value != k_iis_fields15 && value != k_iis_fields14) {
+            why = "IIS log with other fields than IIS's default set: its lines cannot be read (set the site's "
+                  "W3C logging fields back to the defaults)";
+            return parse_status::malformed;
+        }
+        timestamp_ns ts = k_no_time;
+        if (key == "Date") parse_iso(value, ctx, ts);
+        e.ts = ts != k_no_time ? ts : ctx.reference_time;
+        e.source_type = "iis";
+        if (key == "Software" && !value.empty()) batch.add(k_software, value);
+        batch.add(f::message, line);
+        return parse_status::ok;
+    }
+    // "YYYY-MM-DD hh:mm:ss " then the fields, one space apart.
+    if (line.size() < 40 || line[4] != '-' || line[7] != '-' || line[10] != ' ' || line[13] != ':') return parse_status::not_mine;
+    std::array<sv, 16> t{};
+    std::size_t n = 0, pos = 0;
+    while (pos <= line.size() && n < t.size()) {
+        std::size_t sp = line.find(' ', pos);
+        if (sp == sv::npos) sp = line.size();
+        t[n++] = line.substr(pos, sp - pos);
+        pos = sp + 1;
+    }
+    if (pos <= line.size()) n = t.size() + 1;  // more fields than any layout
+    // The time is UTC (W3C logs are always written in UTC).
+    civil_time c;
+    unsigned y = 0;
+    std::size_t i = 0;
+    if (!digits_at(t[0], 0, 4, y) || t[0].size() != 10 || !digits_at(t[0], 5, 2, c.month) || !digits_at(t[0], 8, 2, c.day))
+        return parse_status::not_mine;
+    c.year = static_cast<int>(y);
+    if (!parse_hms(t[1], i, c) || i != t[1].size() || !civil_valid(c)) return parse_status::not_mine;
+    // Enough to be sure this is a W3C line: an address, then a method.
+    if (n < 10 || !is_ip(t[2]) || t[3].empty() || !is_alpha(t[3][0])) return parse_status::not_mine;
+    if (n != 14 && n != 15) {
+        why = "IIS W3C line with other fields than IIS's default set (14 or 15 fields): not read";
+        return parse_status::malformed;
+    }
+    for (std::size_t k = 0; k < n; ++k)
+        if (t[k].empty()) {  // IIS writes "-" for an empty value, never nothing
+            why = "IIS W3C line with an empty field (two spaces in a row)";
+            return parse_status::malformed;
+        }
+    const bool referrer = n == 15;
+    sv method = t[3], stem = t[4], query = t[5], sport = t[6], user = t[7], client = t[8], agent = t[9];
+    sv ref = referrer ? t[10] : sv("-");
+    sv status = t[referrer ? 11 : 10], sub = t[referrer ? 12 : 11], win32 = t[referrer ? 13 : 12],
+       taken = t[referrer ? 14 : 13];
+    if (!valid_status(status) || !is_uint_in(sport, 0, 65535)) {
+        why = "IIS W3C line whose status or port is not a number";
+        return parse_status::malformed;
+    }
+    e.ts = civil_to_ns(c, 0);
+    e.source_type = "web.access";
+    batch.add(f::event_kind, "event");
+    batch.add(f::event_category, "web");
+    batch.add(f::event_type, "access");
+    add_client(batch, client);
+    batch.add(f::destination_ip, t[2]);
+    batch.add(f::destination_port, sport);
+    if (user != "-" && !user.empty()) batch.add(f::user_name, user);
+    batch.add(f::http_request_method, method);
+    const bool has_query = query != "-" && !query.empty();
+    if (has_query) {
+        std::string full(stem);
+        full.push_back('?');
+        full.append(query);
+        batch.add(f::url_original, batch.copy(full));
+    } else {
+        batch.add(f::url_original, stem);
+    }
+    batch.add(f::url_path, stem);
+    if (has_query) batch.add(f::url_query, query);
+    add_status(batch, status);
+    if (all_digits(sub)) batch.add(k_substatus, sub, value_kind::number);
+    if (all_digits(win32)) batch.add(k_win32, win32, value_kind::number);
+    if (all_digits(taken)) batch.add(k_taken, taken, value_kind::number);
+    if (ref != "-" && !ref.empty()) batch.add(f::http_request_referrer, iis_unplus(batch, ref));
+    if (agent != "-" && !agent.empty()) batch.add(f::user_agent_original, iis_unplus(batch, agent));
+    return parse_status::ok;
+}
+
+class iis_parser final : public line_parser {
+public:
+    sv name() const override { return "iis"; }
+    parse_status parse(sv line, const context& ctx, event_batch& batch, event& e, sv& why) override {
+        return parse_iis(line, ctx, batch, e, why);
+    }
+};
+
 class web_access_parser final : public line_parser {
 public:
     sv name() const override { return "web.access"; }
@@ -934,6 +1063,7 @@ parse_status web_sniff(const syslog_envelope& env, sv msg, const context& ctx, e
 
 }  // namespace
 
+MIMAMORI_REGISTER_FORMAT("iis", 29, iis_parser)
 MIMAMORI_REGISTER_FORMAT("web.access", 30, web_access_parser)
 MIMAMORI_REGISTER_FORMAT("web.error", 31, web_error_parser)
 MIMAMORI_REGISTER_MESSAGE_PARSER(web_nginx, "nginx", 30, web_message)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The built-in rules for the services added with their parsers (WordPress, XSS, FTP, Samba,
-# OpenVPN, Synology DSM, pfSense / OPNsense / MikroTik administration): each fires on the attack and stays quiet just under its threshold or
-# on the look-alike that is not an attack (a logon that works, one author asked for again).
+# OpenVPN, Synology DSM, pfSense / OPNsense / MikroTik administration), and IIS logs reaching the
+# web rules: each fires on the attack and stays quiet just under its threshold or on the
+# look-alike that is not an attack (a logon that works, one author asked for again).
 # args: BINARY REPO_DIR SHARED_DIR
 set -u
 bin=$1
@@ -58,6 +59,14 @@ done > "$tmp/logs/dsm.log"
   for i in 1 2 3 4; do printf 'Oct 26 14:51:2%d 10.0.0.1 system,error,critical login failure for user admin from 198.51.100.61 via winbox\n' "$i"; done
 } > "$tmp/logs/edge.log"
 
+# IIS (W3C, default fields): SQL injection from one address, an ordinary page from another.
+{
+  echo '#Software: Microsoft Internet Information Services 10.0'
+  echo '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken'
+  echo '2025-09-24 10:30:01 10.0.0.5 GET /products.aspx id=1%20union%20select%20password%20from%20users 443 - 198.51.100.70 Mozilla/5.0 - 500 0 0 12'
+  echo '2025-09-24 10:30:02 10.0.0.5 GET /products.aspx id=17 443 - 198.51.100.71 Mozilla/5.0+(Windows+NT+10.0) - 200 0 0 9'
+} > "$tmp/logs/u_ex250924.log"
+
 "$bin" scan "$tmp/logs" --json -q > "$tmp/out.ndjson" 2> "$tmp/err.txt" || fail "scan exited $?: $(cat "$tmp/err.txt")"
 python3 - "$tmp/out.ndjson" <<'PY' || fail "alerts differ from what the rules promise"
 import json, sys
@@ -78,8 +87,9 @@ want = {
     "198.51.100.40": "VPN brute force",
     "198.51.100.50": "NAS administration brute force",
     "198.51.100.60": "Router or firewall administration brute force",
+    "198.51.100.70": "Web SQL injection attempt",
 }
-quiet = ["203.0.113.11", "203.0.113.12", "203.0.113.14", "203.0.113.16", "198.51.100.20", "10.0.0.77", "198.51.100.61"]
+quiet = ["203.0.113.11", "203.0.113.12", "203.0.113.14", "203.0.113.16", "198.51.100.20", "10.0.0.77", "198.51.100.61", "198.51.100.71"]
 bad = []
 for ip, title in want.items():
     if title not in fired.get(ip, set()):
