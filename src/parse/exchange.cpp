@@ -10,6 +10,7 @@
 // exchange_pop_login (authentication, success / failure; source.ip = the client). Every other
 // protocol line is kept with its endpoints. The files' header lines (#Software, #Fields, …) are
 // kept as events of their own.
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -130,11 +131,14 @@ private:
         std::size_t colon = body.find(": ");
         if (colon == sv::npos) return parse_status::not_mine;
         sv key = body.substr(0, colon), value = trim(body.substr(colon + 2));
-        const bool ours = (key == "Software" && value.starts_with("Microsoft Exchange")) || key == "Log-type" ||
-                          (key == "Fields" && (value.starts_with("date-time,connector-id") || value.starts_with("dateTime,sessionId")));
-        if (!ours && key != "Version" && key != "Date") return parse_status::not_mine;
+        // "#Version" and "#Date" are IIS's header lines too: only Exchange's forms are claimed
+        // (a four-part version such as 15.01.2507.006, a UTC time with 'T' and 'Z').
         timestamp_ns ts = k_no_time;
-        if (key == "Date") exchange_time(value, ctx, ts);
+        const bool ours = (key == "Software" && value.starts_with("Microsoft Exchange")) || key == "Log-type" ||
+                          (key == "Fields" && (value.starts_with("date-time,connector-id") || value.starts_with("dateTime,sessionId"))) ||
+                          (key == "Version" && std::count(value.begin(), value.end(), '.') == 3) ||
+                          (key == "Date" && exchange_time(value, ctx, ts));
+        if (!ours) return parse_status::not_mine;
         e.ts = ts != k_no_time ? ts : ctx.reference_time;
         e.source_type = "exchange";
         if (key == "Log-type" && !value.empty()) b.add(k_f_log_type, value);

@@ -92,6 +92,11 @@ TEST(Exchange, HeadersAndOtherLayouts) {
     one_line type("#Log-type: SMTP Receive Protocol Log");
     EXPECT_EQ(type.format, "exchange");
     EXPECT_EQ(type.get("exchange.log_type"), "SMTP Receive Protocol Log");
+    one_line version("#Version: 15.01.2507.006");
+    EXPECT_EQ(version.format, "exchange");
+    one_line date("#Date: 2022-07-20T21:00:00.000Z");
+    EXPECT_EQ(date.format, "exchange");
+    EXPECT_EQ(format_rfc3339(date.e().ts), "2022-07-20T21:00:00Z");
     one_line fields("#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context");
     EXPECT_EQ(fields.format, "exchange");
     EXPECT_FALSE(fields.e().malformed());
