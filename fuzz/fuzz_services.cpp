@@ -1,14 +1,15 @@
 // libFuzzer target: server software's own logs — Samba's authentication audit and log.smbd
 // headers ("samba"), OpenVPN's log file ("openvpn"), vsftpd.log and ProFTPD's SystemLog
-// ("vsftpd", "proftpd") and Exchange's protocol logs ("exchange") as line formats, and the
-// message parsers behind their syslog tags (Pure-FTPd and the pfSense / OPNsense web GUIs have
-// only those). Seeds: fuzz/corpus/services. Invariants: see netfmt_harness.hpp.
+// ("vsftpd", "proftpd"), Exchange's protocol logs ("exchange"), MySQL / MariaDB and PostgreSQL
+// logs ("mysql", "postgresql") as line formats, and the message parsers behind their syslog
+// tags (Pure-FTPd and the pfSense / OPNsense web GUIs have only those). Seeds:
+// fuzz/corpus/services. Invariants: see netfmt_harness.hpp.
 #include "netfmt_harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static mimamori::fuzzing::netfmt_harness h(
-        {"samba", "openvpn", "vsftpd", "proftpd", "exchange"},
-        {"smbd", "openvpn", "vsftpd", "proftpd", "pure-ftpd", "php-fpm", "audit"});
+        {"samba", "openvpn", "vsftpd", "proftpd", "exchange", "mysql", "postgresql"},
+        {"smbd", "openvpn", "vsftpd", "proftpd", "pure-ftpd", "php-fpm", "audit", "mysqld"});
     h.run(data, size);
     return 0;
 }
