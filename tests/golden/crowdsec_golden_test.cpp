@@ -30,7 +30,7 @@ namespace {
 const std::string k_hub = std::string(MIMAMORI_SHARED_DIR) + "/datasets/crowdsec-hub/tests";
 
 // Hub parsers whose logs are formats of ours (issue: sshd, iptables, nginx, apache2, pf,
-// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers, Synology DSM, the pfSense / OPNsense web GUIs, Exchange and the databases). The value is a short label for the report.
+// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers, Synology DSM, the pfSense / OPNsense web GUIs, Exchange, Exim and the databases). The value is a short label for the report.
 const std::map<std::string, std::string> k_in_scope = {
     {"sshd-logs", "sshd"},       {"sshd-success-logs", "sshd"}, {"iptables-logs", "netfilter"},
     {"nginx-logs", "web"},       {"apache2-logs", "web"},       {"pf-logs", "pf"},
@@ -42,7 +42,7 @@ const std::map<std::string, std::string> k_in_scope = {
     {"synology-dsm-logs", "pam"},  {"pfsense-gui-logs", "firewall-gui"}, {"opnsense-gui-logs", "firewall-gui"},
     {"exchange-smtp-logs", "exchange"}, {"exchange-imap-logs", "exchange"}, {"exchange-pop-logs", "exchange"},
     {"mysql-logs", "database"}, {"mariadb-logs", "database"}, {"pgsql-logs", "database"},
-    {"supabase-docker-pgsql", "database"},
+    {"supabase-docker-pgsql", "database"}, {"exim-logs", "exim"},
 };
 
 // Folders whose sample is not a format any real tool writes, with the reason (listed in the

@@ -78,6 +78,7 @@ const case_spec k_cases[] = {
     {"mariadb-bf", "Database brute force", true, "5 failures in 5 min (MariaDB's error log)"},
     {"pgsql-user-enum", "Database brute force", true, "5 failures in 5 min; six accounts at once are also password spraying"},
     {"postfix-sasl-bf", "Mail account brute force", true, "3 failures in 1 min"},
+    {"exim-bf", "Mail account brute force", true, "3 failures in 1 min (Exim's main log)"},
     {"exchange-smtp-bf", "Mail account brute force", true, "3 failures in 1 min (Exchange SMTP AUTH refused: 535)"},
     {"exchange-imap-bf", "Mail account brute force", true, "3 failures in 1 min (Exchange IMAP4 AuthFailed)"},
     {"exchange-pop-bf", "Mail account brute force", true, "3 failures in 1 min (Exchange POP3 AuthFailed)"},
