@@ -9,7 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static mimamori::fuzzing::netfmt_harness h(
         {"samba", "openvpn", "vsftpd", "proftpd", "exchange", "exim", "mysql", "postgresql"},
-        {"smbd", "openvpn", "vsftpd", "proftpd", "pure-ftpd", "php-fpm", "audit", "mysqld", "exim"});
+        {"smbd", "openvpn", "vsftpd", "proftpd", "pure-ftpd", "php-fpm", "audit", "mysqld", "exim",
+         "pvedaemon"});
     h.run(data, size);
     return 0;
 }

@@ -9,8 +9,10 @@
 //     /index.php: Successful login for user 'root' from: 1.2.3.4
 //
 // Both become `admin_gui_login` (authentication, success / failure) with user.name and
-// source.ip, event.dataset pfsense.gui / opnsense.gui. (MikroTik RouterOS logons are read by
-// the mikrotik parser.) A message of these tags that is not a logon is left to the others.
+// source.ip, event.dataset pfsense.gui / opnsense.gui. The logons to Proxmox VE's web interface
+// (tags pvedaemon, pveproxy) are `proxmox_login`, event.dataset proxmox, below. (MikroTik RouterOS logons
+// are read by the mikrotik parser.) A message of these tags that is not a logon is left to the
+// others.
 #include <string_view>
 
 #include "parse/message.hpp"
@@ -74,6 +76,44 @@ parse_status gui_logon(sv msg, const context& ctx, event_batch& b, event& e, sv 
     return parse_status::ok;
 }
 
+// Proxmox VE's API daemons (the web interface's logons):
+//   pvedaemon[3483744]: authentication failure; rhost=::ffff:172.21.10.2 user=root@pam msg=Authentication failure
+//   pvedaemon[2891825]: <root@pam> successful auth for user 'root@pam'
+parse_status parse_proxmox(const syslog_envelope&, sv msg, const context& ctx, event_batch& b, event& e, sv&) {
+    sv m = trim(msg);
+    bool ok;
+    sv user, ip, reason;
+    if (txt::starts_with(m, "authentication failure; ")) {
+        ok = false;
+        sv kv = m.substr(24);
+        ip = txt::kv_space(kv, "rhost=");
+        user = txt::kv_space(kv, "user=");
+        if (std::size_t k = kv.find("msg="); k != sv::npos) reason = trim(kv.substr(k + 4));
+    } else if (std::size_t k = m.find("successful auth for user '"); k != sv::npos) {
+        ok = true;
+        sv rest = m.substr(k + 26);
+        user = rest.substr(0, rest.find('\''));
+    } else {
+        return parse_status::not_mine;
+    }
+    if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
+    e.source_type = "proxmox";
+    b.add(f::event_category, "authentication");
+    b.add(f::event_action, "proxmox_login");
+    b.add(f::event_outcome, ok ? "success" : "failure");
+    // "root@pam": the user and the realm it logs on through (pam, pve, an LDAP or AD realm).
+    sv realm;
+    if (std::size_t at = user.rfind('@'); at != sv::npos && at > 0) {
+        realm = user.substr(at + 1);
+        user = user.substr(0, at);
+    }
+    if (!user.empty()) b.add(f::user_name, user);
+    if (!realm.empty()) b.add(f::user_domain, realm);
+    if (is_ip(ip)) b.add(f::source_ip, unmap_ipv4(ip));
+    if (!reason.empty()) b.add(f::event_reason, reason);
+    return parse_status::ok;
+}
+
 parse_status parse_pfsense(const syslog_envelope&, sv msg, const context& ctx, event_batch& b, event& e, sv&) {
     return gui_logon(msg, ctx, b, e, "pfsense.gui");
 }
@@ -86,5 +126,7 @@ parse_status parse_opnsense(const syslog_envelope&, sv msg, const context& ctx, 
 MIMAMORI_REGISTER_MESSAGE_PARSER(pfsense_php_fpm, "php-fpm", 50, parse_pfsense)
 MIMAMORI_REGISTER_MESSAGE_PARSER(pfsense_php, "php", 50, parse_pfsense)
 MIMAMORI_REGISTER_MESSAGE_PARSER(opnsense_audit, "audit", 50, parse_opnsense)
+MIMAMORI_REGISTER_MESSAGE_PARSER(proxmox_pvedaemon, "pvedaemon", 50, parse_proxmox)
+MIMAMORI_REGISTER_MESSAGE_PARSER(proxmox_pveproxy, "pveproxy", 50, parse_proxmox)
 
 }  // namespace mimamori::parse

@@ -30,7 +30,7 @@ namespace {
 const std::string k_hub = std::string(MIMAMORI_SHARED_DIR) + "/datasets/crowdsec-hub/tests";
 
 // Hub parsers whose logs are formats of ours (issue: sshd, iptables, nginx, apache2, pf,
-// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers, Synology DSM, the pfSense / OPNsense web GUIs, Exchange, Exim and the databases). The value is a short label for the report.
+// postfix, fortinet …; since then Samba, OpenVPN, the FTP servers, Synology DSM, the pfSense / OPNsense web GUIs, Exchange, Exim, Proxmox VE and the databases). The value is a short label for the report.
 const std::map<std::string, std::string> k_in_scope = {
     {"sshd-logs", "sshd"},       {"sshd-success-logs", "sshd"}, {"iptables-logs", "netfilter"},
     {"nginx-logs", "web"},       {"apache2-logs", "web"},       {"pf-logs", "pf"},
@@ -42,7 +42,7 @@ const std::map<std::string, std::string> k_in_scope = {
     {"synology-dsm-logs", "pam"},  {"pfsense-gui-logs", "firewall-gui"}, {"opnsense-gui-logs", "firewall-gui"},
     {"exchange-smtp-logs", "exchange"}, {"exchange-imap-logs", "exchange"}, {"exchange-pop-logs", "exchange"},
     {"mysql-logs", "database"}, {"mariadb-logs", "database"}, {"pgsql-logs", "database"},
-    {"supabase-docker-pgsql", "database"}, {"exim-logs", "exim"},
+    {"supabase-docker-pgsql", "database"}, {"exim-logs", "exim"}, {"proxmox-logs", "proxmox"},
 };
 
 // Folders whose sample is not a format any real tool writes, with the reason (listed in the
@@ -203,7 +203,10 @@ folder_result run_folder(const fs::path& dir, const std::string& label) {
         }
         if (x && why.empty()) {
             ++r.compared;
-            if (!x->source_ip.empty() && x->source_ip != o.source_ip)
+            // "::ffff:1.2.3.4" is 1.2.3.4: we report IPv4-mapped addresses as IPv4.
+            std::string hub_ip = x->source_ip;
+            if (hub_ip.rfind("::ffff:", 0) == 0 && hub_ip.find('.') != std::string::npos) hub_ip = hub_ip.substr(7);
+            if (!hub_ip.empty() && hub_ip != o.source_ip)
                 why = "source.ip '" + o.source_ip + "', hub '" + x->source_ip + "'";
             else if (!x->user.empty() && !o.users.count(x->user))
                 why = "user '" + (o.users.empty() ? std::string() : *o.users.begin()) + "', hub '" + x->user + "'";

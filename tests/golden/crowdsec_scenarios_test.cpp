@@ -73,6 +73,7 @@ const case_spec k_cases[] = {
     {"mikrotik-bf", "Router or firewall administration brute force", true, "5 failures in 5 min (WinBox and SSH alike)"},
     {"pfsense-gui-auth", "Router or firewall administration brute force", true, "5 failures in 5 min"},
     {"opnsense-gui-auth", "Router or firewall administration brute force", true, "5 failures in 5 min"},
+    {"proxmox-bf", "Virtualization host administration brute force", true, "5 failures in 5 min (Proxmox VE's pvedaemon)"},
     {"synology-dsm-bf", "NAS administration brute force", true, "5 failures in 5 min (DSM's PAM lines for its web administration)"},
     {"mysql-bf", "Database brute force", true, "5 failures in 5 min (MySQL through syslog)"},
     {"mariadb-bf", "Database brute force", true, "5 failures in 5 min (MariaDB's error log)"},
@@ -103,7 +104,10 @@ std::vector<std::string> asserted_sources(const fs::path& file) {
         else if (std::regex_search(line, m, k_event_ip)) event_ips.insert(m[1]);
     }
     if (out.empty()) out = std::move(event_ips);
-    return {out.begin(), out.end()};
+    // "::ffff:1.2.3.4" is 1.2.3.4 (we report IPv4-mapped addresses as IPv4).
+    std::set<std::string> plain;
+    for (const auto& a : out) plain.insert(a.rfind("::ffff:", 0) == 0 && a.find('.') != std::string::npos ? a.substr(7) : a);
+    return {plain.begin(), plain.end()};
 }
 
 std::string log_file_of(const fs::path& dir) {

@@ -53,5 +53,31 @@ TEST(FirewallGui, OpnsenseFailureAndSuccess) {
     EXPECT_FALSE(fx.has(noaddr, "source.ip"));
 }
 
+TEST(FirewallGui, ProxmoxLogons) {
+    syslog_fixture fx;
+    const auto& bad = fx.parse(
+        "Jan  4 17:34:02 hypervisor pvedaemon[3483744]: authentication failure; rhost=::ffff:172.21.10.2 user=root@pam "
+        "msg=Authentication failure");
+    ASSERT_TRUE(fx.ok());
+    EXPECT_EQ(bad.source_type, "proxmox");
+    EXPECT_EQ(fx.get(bad, "event.action"), "proxmox_login");
+    EXPECT_EQ(fx.get(bad, "event.outcome"), "failure");
+    EXPECT_EQ(fx.get(bad, "user.name"), "root");
+    EXPECT_EQ(fx.get(bad, "user.domain"), "pam");
+    EXPECT_EQ(fx.get(bad, "source.ip"), "172.21.10.2");
+    EXPECT_EQ(fx.get(bad, "event.reason"), "Authentication failure");
+    const auto& v6 = fx.parse(
+        "Jan 10 17:34:03 hypervisor pveproxy[1]: authentication failure; rhost=2001:abcd:1234:abcd::1 user=g@pve msg=no such user ('g@pve')");
+    EXPECT_EQ(fx.get(v6, "source.ip"), "2001:abcd:1234:abcd::1");
+    EXPECT_EQ(fx.get(v6, "user.domain"), "pve");
+    const auto& good = fx.parse("Jan  4 17:34:03 hypervisor pvedaemon[2891825]: <root@pam> successful auth for user 'root@pam'");
+    EXPECT_EQ(fx.get(good, "event.outcome"), "success");
+    EXPECT_EQ(fx.get(good, "user.name"), "root");
+    EXPECT_FALSE(fx.has(good, "source.ip"));
+    const auto& other = fx.parse("Jan  4 17:35:00 hypervisor pvedaemon[1]: starting 3 worker(s)");
+    ASSERT_TRUE(fx.ok());
+    EXPECT_EQ(other.source_type, "syslog");
+}
+
 }  // namespace
 }  // namespace mimamori
