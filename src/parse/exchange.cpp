@@ -65,18 +65,6 @@ bool split_csv(sv line, std::array<sv, N>& out, std::size_t& n) {
     return true;
 }
 
-// "192.168.9.212:53722", "[2001:db8::5]:25" → address, port (set only when both are valid).
-bool endpoint(sv s, sv& ip, sv& port) {
-    std::size_t colon = s.rfind(':');
-    if (colon == sv::npos) return false;
-    sv a = s.substr(0, colon), p = s.substr(colon + 1);
-    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
-    if (!is_ip(a) || !is_uint_in(p, 0, 65535)) return false;
-    ip = a;
-    port = p;
-    return true;
-}
-
 // "2022-07-20T21:12:06.270Z" (always UTC in these logs).
 bool exchange_time(sv s, const context& ctx, timestamp_ns& ts) {
     if (s.size() < 20 || s[10] != 'T' || s.back() != 'Z') return false;
@@ -85,11 +73,11 @@ bool exchange_time(sv s, const context& ctx, timestamp_ns& ts) {
 
 void endpoints(event_batch& b, sv local, sv remote) {
     sv ip, port;
-    if (endpoint(remote, ip, port)) {
+    if (split_ip_port(remote, ip, port)) {
         b.add(f::source_ip, unmap_ipv4(ip));
         b.add(f::source_port, port);
     }
-    if (endpoint(local, ip, port)) {
+    if (split_ip_port(local, ip, port)) {
         b.add(f::destination_ip, unmap_ipv4(ip));
         b.add(f::destination_port, port);
     }
@@ -114,9 +102,9 @@ public:
         timestamp_ns ts = k_no_time;
         if (n == 0 || !exchange_time(t[0], ctx, ts)) return parse_status::not_mine;
         sv ip, port;
-        if (split && n == 9 && endpoint(t[4], ip, port)) return smtp(t, ts, b, e);
+        if (split && n == 9 && split_ip_port(t[4], ip, port)) return smtp(t, ts, b, e);
         // IMAP4 / POP3: 12 fields, 13 where a later version adds one after the context.
-        if (split && (n == 12 || n == 13) && endpoint(t[3], ip, port)) return imap_pop(t, ts, b, e);
+        if (split && (n == 12 || n == 13) && split_ip_port(t[3], ip, port)) return imap_pop(t, ts, b, e);
         // An Exchange time and CSV, but not a layout we know (or a broken quote).
         if (n >= 5 && line.find(',') == 24) {
             why = "Exchange protocol log line whose fields are not the SMTP Receive, IMAP4 or POP3 layout";

@@ -50,11 +50,7 @@ constexpr std::array<sv, 40> k_own_messages = {
 // when both are valid).
 bool endpoint(sv s, sv& ip, sv& port) {
     if (!txt::consume(s, "[AF_INET]")) txt::consume(s, "[AF_INET6]");
-    std::size_t colon = s.rfind(':');
-    if (colon == sv::npos || !is_ip(s.substr(0, colon)) || !is_uint_in(s.substr(colon + 1), 0, 65535)) return false;
-    ip = s.substr(0, colon);
-    port = s.substr(colon + 1);
-    return true;
+    return split_ip_port(s, ip, port);
 }
 
 // The peer at the start of m ("addr:port", "cn/addr:port", "addr:port/cn"): moves m past it

@@ -153,6 +153,17 @@ bool is_uint_in(std::string_view s, std::uint64_t lo, std::uint64_t hi) {
     return v >= lo && v <= hi;
 }
 
+bool split_ip_port(std::string_view s, std::string_view& ip, std::string_view& port) {
+    std::size_t colon = s.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    std::string_view a = s.substr(0, colon), p = s.substr(colon + 1);
+    if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);
+    if (!is_ip(a) || !is_uint_in(p, 0, 65535)) return false;
+    ip = a;
+    port = p;
+    return true;
+}
+
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))

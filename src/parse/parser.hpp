@@ -124,6 +124,9 @@ bool is_ipv6(std::string_view s);
 std::string_view unmap_ipv4(std::string_view s);
 /// True when s is a decimal integer within [lo, hi].
 bool is_uint_in(std::string_view s, std::uint64_t lo, std::uint64_t hi);
+/// "1.2.3.4:445", "[2001:db8::5]:25" or "2001:db8::5:1194" (the port after the last ':', as
+/// many daemons print IPv6) → address and port. Sets them only when both are valid.
+bool split_ip_port(std::string_view s, std::string_view& ip, std::string_view& port);
 /// Leading/trailing spaces and tabs removed.
 std::string_view trim(std::string_view s);
 

@@ -64,14 +64,7 @@ bool domain_user_after(sv s, sv key, std::size_t& from, sv& domain, sv& name) {
 // "ipv4:1.2.3.4:445", "ipv6:fe80::1:445" → address and port (the port is after the last ':').
 bool endpoint(sv s, sv& ip, sv& port) {
     if (!txt::consume(s, "ipv4:") && !txt::consume(s, "ipv6:")) return false;
-    std::size_t colon = s.rfind(':');
-    if (colon == sv::npos) return false;
-    sv addr = s.substr(0, colon), num = s.substr(colon + 1);
-    if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
-    if (!is_ip(addr) || !is_uint_in(num, 0, 65535)) return false;  // outputs untouched
-    ip = addr;
-    port = num;
-    return true;
+    return split_ip_port(s, ip, port);
 }
 
 // "SMB2" → smb, "LDAP" → ldap, "Kerberos KDC" → kerberos; others have no ECS protocol name.

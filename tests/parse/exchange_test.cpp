@@ -1,36 +1,12 @@
 // Microsoft Exchange protocol logs: SMTP Receive, IMAP4 and POP3 (CSV).
 #include <gtest/gtest.h>
 
-#include "parse/parser.hpp"
-#include "schema.hpp"
+#include "line_fixture.hpp"
 
 namespace mimamori {
 namespace {
 
-struct one_line {
-    parse::options opts;
-    event_batch batch;
-    std::string format;
-
-    explicit one_line(std::string_view line) {
-        auto set = parse::parser_set::create(opts);
-        EXPECT_TRUE(set.ok());
-        auto& e = batch.begin();
-        e.raw = batch.copy(line);
-        parse::context ctx{&opts, 1733000000LL * k_ns_per_sec};
-        format = std::string(set.value().name(set.value().parse(e.raw, -1, ctx, batch, e)));
-        EXPECT_SCHEMA(batch, batch[0]);
-    }
-    const event& e() const { return batch[0]; }
-    std::string get(std::string_view name) const {
-        field_id id = find_field(name);
-        return id == k_no_field ? std::string() : std::string(batch.get(e(), id));
-    }
-    bool has(std::string_view name) const {
-        field_id id = find_field(name);
-        return id != k_no_field && batch.has(e(), id);
-    }
-};
+using testing::one_line;
 
 TEST(Exchange, SmtpAuthRepliesAreLogons) {
     one_line bad("2022-07-20T21:12:06.270Z,EXCHANGE-1\\Default Frontend EXCHANGE-1,08DA4F7C11473A60,9,192.168.9.241:25,"

@@ -1,39 +1,14 @@
 // Exim's main log and its syslog lines.
 #include <gtest/gtest.h>
 
-#include "parse/parser.hpp"
-#include "schema.hpp"
+#include "line_fixture.hpp"
 #include "syslog_fixture.hpp"
 
 namespace mimamori {
 namespace {
 
+using testing::one_line;
 using testing::syslog_fixture;
-
-struct one_line {
-    parse::options opts;
-    event_batch batch;
-    std::string format;
-
-    explicit one_line(std::string_view line) {
-        auto set = parse::parser_set::create(opts);
-        EXPECT_TRUE(set.ok());
-        auto& e = batch.begin();
-        e.raw = batch.copy(line);
-        parse::context ctx{&opts, 1733000000LL * k_ns_per_sec};
-        format = std::string(set.value().name(set.value().parse(e.raw, -1, ctx, batch, e)));
-        EXPECT_SCHEMA(batch, batch[0]);
-    }
-    const event& e() const { return batch[0]; }
-    std::string get(std::string_view name) const {
-        field_id id = find_field(name);
-        return id == k_no_field ? std::string() : std::string(batch.get(e(), id));
-    }
-    bool has(std::string_view name) const {
-        field_id id = find_field(name);
-        return id != k_no_field && batch.has(e(), id);
-    }
-};
 
 TEST(Exim, RefusedAuth) {
     one_line l("2022-06-29 16:04:08 dovecot_login authenticator failed for ppp-1-2-3-4.test.test.co.th ([1.2.3.5]) "

@@ -1,36 +1,12 @@
 // IIS's W3C extended log with IIS's default field sets (15 fields since IIS 8.5, 14 before).
 #include <gtest/gtest.h>
 
-#include "parse/parser.hpp"
-#include "schema.hpp"
+#include "line_fixture.hpp"
 
 namespace mimamori {
 namespace {
 
-struct one_line {
-    parse::options opts;
-    event_batch batch;
-    std::string format;
-
-    explicit one_line(std::string_view line) {
-        auto set = parse::parser_set::create(opts);
-        EXPECT_TRUE(set.ok());
-        auto& e = batch.begin();
-        e.raw = batch.copy(line);
-        parse::context ctx{&opts, 1733000000LL * k_ns_per_sec};
-        format = std::string(set.value().name(set.value().parse(e.raw, -1, ctx, batch, e)));
-        EXPECT_SCHEMA(batch, batch[0]);
-    }
-    const event& e() const { return batch[0]; }
-    std::string get(std::string_view name) const {
-        field_id id = find_field(name);
-        return id == k_no_field ? std::string() : std::string(batch.get(e(), id));
-    }
-    bool has(std::string_view name) const {
-        field_id id = find_field(name);
-        return id != k_no_field && batch.has(e(), id);
-    }
-};
+using testing::one_line;
 
 TEST(Iis, DefaultFieldsSinceIis85) {
     one_line l("2025-04-14 04:05:25 10.0.0.5 GET /owa/auth/logon.aspx replaceCurrent=1 443 - 203.0.113.9 "
