@@ -507,6 +507,10 @@ void render_text(const std::vector<incident>& incidents, const std::vector<alert
     char buf[512];
     // Whole seconds are enough to read; JSON keeps full precision.
     auto t = [](timestamp_ns ts) { return ts == k_no_time ? std::string("-") : format_rfc3339(ts - ts % 1'000'000'000); };
+    // A rule's title in the reader's language (rules without a Japanese title keep the English).
+    auto title_of = [ja](const alert& a) -> const std::string& {
+        return ja && !a.rule.title_ja.empty() ? a.rule.title_ja : a.rule.title;
+    };
     out += ja ? "インシデント (" : "Incidents (";
     out += std::to_string(incidents.size()) + ")\n";
     if (incidents.empty()) out += ja ? "  なし\n" : "  none\n";
@@ -525,7 +529,7 @@ void render_text(const std::vector<incident>& incidents, const std::vector<alert
             std::snprintf(buf, sizeof buf, "    %zu. [%s] %-8s %s  (%s, %s)\n", k + 1,
                           ja ? std::string(stage_ja(a.rule.stg)).c_str() : std::string(stage_name(a.rule.stg)).c_str(),
                           ja ? std::string(level_ja(a.rule.lvl)).c_str() : std::string(level_name(a.rule.lvl)).c_str(),
-                          a.rule.title.c_str(), a.id.c_str(), t(a.first).c_str());
+                          title_of(a).c_str(), a.id.c_str(), t(a.first).c_str());
             out += buf;
             const std::string& act = ja ? a.rule.action_ja : a.rule.action_en;
             if (!act.empty()) actions.insert(act);
@@ -549,7 +553,7 @@ void render_text(const std::vector<incident>& incidents, const std::vector<alert
             if (!v->empty()) ents += (ents.empty() ? "" : " ") + *v;
         std::snprintf(buf, sizeof buf, "  %-14s %-13s %-8s %-20s %8s  %s  [%s]\n", a.id.c_str(),
                       std::string(level_name(a.rule.lvl)).c_str(), std::string(stage_name(a.rule.stg)).c_str(),
-                      t(a.first).c_str(), with_commas(a.count).c_str(), a.rule.title.c_str(), ents.c_str());
+                      t(a.first).c_str(), with_commas(a.count).c_str(), title_of(a).c_str(), ents.c_str());
         out += buf;
     }
 }

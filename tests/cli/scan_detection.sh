@@ -18,6 +18,7 @@ grep -q 'What to do:' "$tmp/text.txt" || fail "no advice in the incident"
 "$bin" scan "$logs" --lang ja > "$tmp/ja.txt" 2>&1 || fail "scan --lang ja exited $?"
 grep -q 'インシデント' "$tmp/ja.txt" || fail "no Japanese incident heading"
 grep -q '推奨対応' "$tmp/ja.txt" || fail "no Japanese advice"
+grep -qE '^    [0-9]+\. \[侵入\] .*SSH へのパスワード総当たり' "$tmp/ja.txt" || fail "an incident's alerts are not listed with their Japanese titles"
 
 printf '# test list\n203.0.113.45\n' > "$tmp/bad.txt"
 "$bin" scan "$logs" --json -q --intel "$tmp/bad.txt" > "$tmp/out.ndjson" || fail "scan --json exited $?"
