@@ -12,7 +12,6 @@
 // kept as events of their own.
 #include <algorithm>
 #include <array>
-#include <string>
 #include <string_view>
 
 #include "parse/parser.hpp"
@@ -161,14 +160,13 @@ private:
         endpoints(b, local, remote);
         if (!user.empty()) b.add(f::user_name, user);
         if (!command.empty()) b.add(k_f_command, command);
-        std::string lower(command);
-        for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        const bool auth_command = lower == "login" || lower == "authenticate" || lower == "auth" || lower == "pass" ||
-                                  lower == "user" || lower == "apop";
+        const bool user_command = iequals(command, "user");
+        const bool auth_command = user_command || iequals(command, "login") || iequals(command, "authenticate") ||
+                                  iequals(command, "auth") || iequals(command, "pass") || iequals(command, "apop");
         const bool failed = ctx_field.find("AuthFailed") != sv::npos;
         const bool passed = !failed && auth_command &&
                             (ctx_field.find("R=\"\"+OK") != sv::npos || ctx_field.find(" OK ") != sv::npos);
-        if (failed || (passed && lower != "user")) logon(b, pop ? "exchange_pop_login" : "exchange_imap_login", passed);
+        if (failed || (passed && !user_command)) logon(b, pop ? "exchange_pop_login" : "exchange_imap_login", passed);
         if (failed) {
             // "ErrMsg=AuthFailed:LogonDenied"
             std::size_t k = ctx_field.find("ErrMsg=");

@@ -176,9 +176,10 @@ bool proftpd_head(sv& m, sv& host, sv& ip) {
     return true;
 }
 
-void proftpd_message(sv m, event_batch& b) {
+// False (and nothing added) when m is not a session message "server (host[ip]) - …".
+bool proftpd_message(sv m, event_batch& b) {
     sv host, ip;
-    if (!proftpd_head(m, host, ip)) return;
+    if (!proftpd_head(m, host, ip)) return false;
     if (txt::consume(m, "USER ")) {
         // "sdf: no such user found from …", "seb (Login failed): Incorrect password",
         // "alice: Login successful."
@@ -210,12 +211,11 @@ void proftpd_message(sv m, event_batch& b) {
     client(b, ip);
     if (!host.empty() && host != ip && !is_ip(host)) b.add(f::source_domain, host);
     b.add(f::network_protocol, "ftp");
+    return true;
 }
 
 parse_status parse_proftpd_message(const syslog_envelope&, sv msg, const context& ctx, event_batch& b, event& e, sv&) {
-    sv probe = trim(msg), host, ip;
-    if (!proftpd_head(probe, host, ip)) return parse_status::not_mine;  // start-up, PAM, …
-    proftpd_message(trim(msg), b);
+    if (!proftpd_message(trim(msg), b)) return parse_status::not_mine;  // start-up, PAM, …
     if (e.ts == k_no_time) e.ts = ctx.reference_time;  // an envelope without a time
     e.source_type = k_proftpd;
     return parse_status::ok;
@@ -249,7 +249,7 @@ public:
         b.add(f::process_name, "proftpd");
         if (is_uint_in(pid, 0, 4294967295ULL)) b.add(f::process_pid, pid);
         if (!m.empty()) b.add(f::message, m);
-        proftpd_message(m, b);
+        proftpd_message(m, b);  // a line without a session is kept with its text
         return parse_status::ok;
     }
 };

@@ -157,16 +157,12 @@ public:
         std::size_t n = log_time(line, ctx, ts);
         if (n == 0 || n >= line.size() || line[n] != ' ') return parse_status::not_mine;
         sv m = trim(line.substr(n + 1));
-        // Fields go in after the message, so a line that is not OpenVPN's adds nothing.
-        sv probe_ip, probe_port, probe_cn, probe = m;
-        bool own = peer_prefix(probe, probe_ip, probe_port, probe_cn);
-        for (sv k : k_own_messages) own = own || txt::starts_with(m, k);
-        if (!own) return parse_status::not_mine;
+        // parse_message adds nothing to a line that is not OpenVPN's.
+        if (!parse_message(m, b)) return parse_status::not_mine;
         e.ts = ts;
         e.source_type = k_openvpn;
         b.add(f::process_name, k_openvpn);
         b.add(f::message, m);
-        parse_message(m, b);
         return parse_status::ok;
     }
 };
